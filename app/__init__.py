@@ -1,0 +1,3 @@
+"""Tandem: the recruiter and hiring-manager partnership API."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,153 @@
+"""Settings read from `TANDEM_*` environment variables (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE_NAME = "secret_key"
+SQLITE_FILE_NAME = "tandem.db"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot describe a service that may start."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; each one is documented in the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TANDEM_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    previous_secret_keys: list[SecretStr] = Field(default_factory=list)
+    public_url: str = "http://127.0.0.1:8000"
+
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    access_log: bool = True
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=5_000)
+
+    run_worker_in_process: bool | None = None
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+    worker_lease_seconds: int = Field(default=300, ge=5)
+    job_max_attempts: int = Field(default=8, ge=1)
+
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1)
+    jwt_issuer: str = "tandem"
+    jwt_audience: str = "tandem-api"
+    jwt_private_key_file: Path | None = None
+    jwt_previous_public_key_files: list[Path] = Field(default_factory=list)
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks: str | None = None
+    oidc_email_claim: str = "email"
+
+    principal_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    rate_limit_per_minute: int = Field(default=1200, ge=0)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    trusted_proxy_count: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> Settings:
+        if self.env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("TANDEM_SECRET_KEY", self.secret_key),
+                    ("TANDEM_DATABASE_URL", self.database_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigurationError(
+                    "production mode needs explicit settings: " + ", ".join(missing)
+                )
+            if self.secret_key and len(self.secret_key.get_secret_value()) < 32:
+                raise ConfigurationError("TANDEM_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or an SQLite file in the data directory."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / SQLITE_FILE_NAME).resolve()}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key.get_secret_value()
+        return _load_or_create_secret(self.data_dir / SECRET_FILE_NAME)
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def worker_in_process(self) -> bool:
+        """Run the job loop inside `tandem serve` (the default on SQLite)."""
+        if self.run_worker_in_process is None:
+            return self.uses_sqlite
+        return self.run_worker_in_process
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format == "auto":
+            return self.is_production
+        return self.log_format == "json"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual spellings and pick the async driver for each database."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def _load_or_create_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        existing = path.read_text().strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    secret = secrets.token_urlsafe(48)
+    # O_EXCL so two processes starting together agree on one secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

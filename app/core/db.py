@@ -1,0 +1,247 @@
+"""Engines and sessions for SQLite and PostgreSQL, plus a lean read path for hot GET routes.
+
+Writes go through SQLAlchemy sessions (one transaction per request, committed by the
+session dependency). Hot single-statement reads on PostgreSQL skip the ORM and run the
+same statement, compiled once, straight on an asyncpg pool: that is the difference
+between a data layer that costs nothing and one that costs half the throughput.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect  # noqa: N812
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import Executable, Select
+
+from app.core.config import Settings
+
+log = logging.getLogger(__name__)
+
+WRITE_OPTION = "tandem_write"
+_PG_DIALECT = AsyncpgDialect(paramstyle="numeric_dollar")
+
+
+@dataclass(slots=True)
+class CompiledQuery:
+    """A Core `select()` compiled once to PostgreSQL's native `$n` form for asyncpg."""
+
+    statement: Select[Any]
+    _sql: str = ""
+    _params: tuple[str, ...] = field(default_factory=tuple)
+
+    def postgres(self) -> tuple[str, tuple[str, ...]]:
+        if not self._sql:
+            compiled = self.statement.compile(
+                dialect=_PG_DIALECT, compile_kwargs={"render_postcompile": True}
+            )
+            self._sql = str(compiled)
+            self._params = tuple(compiled.positiontup or ())
+        return self._sql, self._params
+
+
+class Database:
+    """Owns the engines and pools for one database URL."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = settings.resolved_database_url
+        self.is_sqlite = self.url.startswith("sqlite")
+        self.engine = self._create_engine()
+        self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        self._pg_pool: asyncpg.Pool | None = None
+
+    def _create_engine(self) -> AsyncEngine:
+        s = self.settings
+        if self.is_sqlite:
+            database = make_url(self.url).database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(
+                self.url,
+                pool_size=s.db_pool_size,
+                max_overflow=s.db_max_overflow,
+                pool_timeout=s.db_pool_timeout_seconds,
+                connect_args={"timeout": s.sqlite_busy_timeout_ms / 1000},
+            )
+            _configure_sqlite(engine, s.sqlite_busy_timeout_ms)
+            return engine
+        return create_async_engine(
+            self.url,
+            pool_size=s.db_pool_size,
+            max_overflow=s.db_max_overflow,
+            pool_timeout=s.db_pool_timeout_seconds,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+        )
+
+    async def connect(self) -> None:
+        """Open the lean read pool (PostgreSQL only); SQLAlchemy pools open lazily."""
+        if self.is_sqlite or self._pg_pool is not None:
+            return
+        url = make_url(self.url).set(drivername="postgresql")
+        self._pg_pool = await asyncpg.create_pool(
+            url.render_as_string(hide_password=False),
+            min_size=1,
+            max_size=self.settings.db_pool_size,
+            init=_init_asyncpg_connection,
+            max_inactive_connection_lifetime=300,
+        )
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        if self._pg_pool is not None:
+            await self._pg_pool.close()
+            self._pg_pool = None
+        await self.engine.dispose()
+
+    def session(self, *, write: bool) -> AsyncSession:
+        """A new ORM session; write sessions take SQLite's write lock up front."""
+        session = (self._write_sessions if write else self._read_sessions)()
+        session.info["db"] = self
+        return session
+
+    @asynccontextmanager
+    async def unit_of_work(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits if the block succeeds and rolls back if not;
+        then the session's after-transaction hooks run (see `after_transaction`)."""
+        session = self.session(write=write)
+        committed = False
+        try:
+            yield session
+            await session.commit()
+            committed = True
+        except BaseException:
+            try:
+                await session.rollback()
+            except Exception:  # the database may be why we are here
+                log.debug("rollback failed", exc_info=True)
+            raise
+        finally:
+            try:
+                await session.close()
+            except Exception:
+                log.debug("session close failed", exc_info=True)
+            for hook in session.info.pop(_AFTER_HOOKS, ()):
+                try:
+                    await hook(committed)
+                except Exception:
+                    log.warning("after-transaction hook failed", exc_info=True)
+
+    async def fetch_one(self, query: CompiledQuery, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Run a compiled read outside any request transaction; the first row or None."""
+        if self._pg_pool is not None:
+            sql, names = query.postgres()
+            record = await self._pg_pool.fetchrow(sql, *[params[n] for n in names])
+            return record  # type: ignore[no-any-return]
+        async with self.engine.connect() as conn:
+            result = await conn.execute(query.statement, dict(params))
+            return result.mappings().first()
+
+    async def fetch_all(
+        self, query: CompiledQuery, params: Mapping[str, Any]
+    ) -> Sequence[Mapping[str, Any]]:
+        """Run a compiled read outside any request transaction; every row."""
+        if self._pg_pool is not None:
+            sql, names = query.postgres()
+            return await self._pg_pool.fetch(sql, *[params[n] for n in names])  # type: ignore[no-any-return]
+        async with self.engine.connect() as conn:
+            result = await conn.execute(query.statement, dict(params))
+            return result.mappings().all()
+
+
+async def _init_asyncpg_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name,
+            encoder=lambda value: orjson.dumps(value).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
+        )
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # Let us emit BEGIN ourselves (below) instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            f"PRAGMA busy_timeout={int(busy_timeout_ms)}",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A write transaction takes the write lock at BEGIN: a deferred transaction that
+        # upgrades from read to write later is what fails with "database is locked".
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+AfterHook = Callable[[bool], Awaitable[None]]
+_AFTER_HOOKS = "tandem.after_transaction"
+
+
+def database_of(session: AsyncSession) -> Database:
+    """The Database a session was opened from."""
+    db = session.info["db"]
+    assert isinstance(db, Database)  # noqa: S101
+    return db
+
+
+def after_transaction(session: AsyncSession, hook: AfterHook) -> None:
+    """Run `hook(committed)` once the session's transaction has ended either way.
+
+    For writes that must happen whatever the request's outcome (a failed sign-in counter) or
+    that must not wait inside it (on SQLite a second writer would wait for our own lock).
+    """
+    session.info.setdefault(_AFTER_HOOKS, []).append(hook)
+
+
+async def fetch_one(
+    session: AsyncSession, query: CompiledQuery, params: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
+    """A lean read of committed data, outside the session's own transaction.
+
+    Use it for reads that need not see the request's own uncommitted writes (GET routes,
+    credentials); on PostgreSQL it skips the ORM entirely.
+    """
+    return await database_of(session).fetch_one(query, params)
+
+
+async def fetch_all(
+    session: AsyncSession, query: CompiledQuery, params: Mapping[str, Any]
+) -> Sequence[Mapping[str, Any]]:
+    """Like `fetch_one`, for every row."""
+    return await database_of(session).fetch_all(query, params)
+
+
+async def run_write(db: Database, statement: Executable) -> None:
+    """Run one statement in its own short write transaction."""
+    async with db.unit_of_work(write=True) as session:
+        await session.execute(statement)

@@ -1,0 +1,162 @@
+"""The one ASGI middleware: request id, body limit, error safety net, metrics, access log.
+
+It is written against raw ASGI (no BaseHTTPMiddleware) because it runs on every request
+and must cost microseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.context import client_address_var, request_id_var
+from app.core.errors import InternalError, PayloadTooLarge, ServiceUnavailable
+from app.core.metrics import Metrics
+from app.core.problems import domain_error_response
+from app.core.unavailable import is_database_unavailable
+
+log = logging.getLogger("tandem.request")
+access_log = logging.getLogger("tandem.access")
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` so FastAPI's body parsing passes it through as a 413."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="Request body too large")
+
+
+class RequestContextMiddleware:
+    """Wraps every HTTP request with its id, limits, metrics and a last-resort error handler."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        max_body_bytes: int,
+        trusted_proxy_count: int = 0,
+        access_log_enabled: bool = True,
+        extra_headers: Callable[[Scope], list[tuple[bytes, bytes]]] | None = None,
+    ) -> None:
+        self.app = app
+        self.extra_headers = extra_headers
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+        self.trusted_proxy_count = trusted_proxy_count
+        self.access_log_enabled = access_log_enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = ""
+        content_length = -1
+        forwarded_for = b""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                candidate = value.decode("latin-1")
+                if _REQUEST_ID_RE.match(candidate):
+                    request_id = candidate
+            elif name == b"content-length":
+                try:
+                    content_length = int(value)
+                except ValueError:
+                    content_length = -1
+            elif name == b"x-forwarded-for":
+                forwarded_for = value
+        if not request_id:
+            request_id = uuid.uuid4().hex
+        rid_token = request_id_var.set(request_id)
+        addr_token = client_address_var.set(self._client_address(scope, forwarded_for))
+        rid_header = (b"x-request-id", request_id.encode("latin-1"))
+
+        started = time.perf_counter()
+        state: dict[str, Any] = {"status": 500, "started": False}
+        self.metrics.in_flight.inc()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["started"] = True
+                state["status"] = message["status"]
+                headers = [*message.get("headers", ()), rid_header]
+                if self.extra_headers is not None:
+                    headers.extend(self.extra_headers(scope))
+                message["headers"] = headers
+            await send(message)
+
+        received = 0
+        limit = self.max_body_bytes
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        try:
+            if content_length > limit:
+                error = PayloadTooLarge(f"The request body may not exceed {limit} bytes.")
+                await domain_error_response(error, scope["path"])(scope, receive, send_with_id)
+            else:
+                await self.app(scope, limited_receive, send_with_id)
+        except Exception as exc:
+            await self._handle_unexpected(exc, scope, receive, send_with_id, state)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "<unmatched>"
+            self.metrics.in_flight.dec()
+            self.metrics.observe_request(scope["method"], template, state["status"], elapsed)
+            if self.access_log_enabled:
+                access_log.info(
+                    "%s %s %s %.1fms",
+                    scope["method"],
+                    scope["path"],
+                    state["status"],
+                    elapsed * 1000,
+                    extra={"route": template, "status": state["status"]},
+                )
+            request_id_var.reset(rid_token)
+            client_address_var.reset(addr_token)
+
+    async def _handle_unexpected(
+        self,
+        exc: Exception,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        state: dict[str, Any],
+    ) -> None:
+        if is_database_unavailable(exc):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            error: InternalError | ServiceUnavailable = ServiceUnavailable(
+                "The database is unavailable; retry shortly.", retry_after=2
+            )
+        else:
+            log.error("unhandled error in %s %s", scope["method"], scope["path"], exc_info=exc)
+            error = InternalError("An unexpected error occurred; quote the request id.")
+        if state["started"]:
+            return  # the response is already on the wire; the log line is all we can add
+        await domain_error_response(error, scope["path"])(scope, receive, send)
+
+    def _client_address(self, scope: Scope, forwarded_for: bytes) -> str:
+        if self.trusted_proxy_count and forwarded_for:
+            hops = [h.strip() for h in forwarded_for.decode("latin-1").split(",") if h.strip()]
+            if len(hops) >= self.trusted_proxy_count:
+                return hops[-self.trusted_proxy_count]
+        client = scope.get("client")
+        return client[0] if client else "unknown"

@@ -1,0 +1,44 @@
+"""The authenticated caller of a request."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from app.models.identity import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A signed-in user, an API client, or an API client acting on behalf of a user.
+
+    `scopes` is None for people (their role decides) and the key's scopes for API clients.
+    """
+
+    user_id: uuid.UUID | None
+    role: Role | None
+    api_client_id: uuid.UUID | None = None
+    scopes: frozenset[str] | None = None
+    email: str | None = None
+    full_name: str | None = None
+    session_id: uuid.UUID | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable string naming this principal (rate limits, idempotency keys)."""
+        if self.api_client_id is not None:
+            suffix = f":{self.user_id}" if self.user_id else ""
+            return f"client:{self.api_client_id}{suffix}"
+        return f"user:{self.user_id}"
+
+    @property
+    def is_api_client(self) -> bool:
+        return self.api_client_id is not None
+
+    @property
+    def on_behalf_of(self) -> bool:
+        return self.api_client_id is not None and self.user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN

@@ -1,0 +1,189 @@
+"""create_app(): the FastAPI application with its routers, middleware, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Scope
+
+import app as package
+from app.core.config import Settings
+from app.core.logging import configure_logging
+from app.core.middleware import RequestContextMiddleware
+from app.core.problems import FieldError, Problem, install_problem_handlers
+from app.core.runtime import Runtime
+from app.deps import IdempotentReplay
+from app.routers import api_clients, audit, auth, health, users
+from app.services.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
+from app.worker import Worker
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Tandem makes the partnership between recruiters and hiring managers explicit and measurable:
+a signed standard intake per opening, a standard interview plan, candidates in a pipeline,
+evaluations against an SLA, events and webhooks for the ATS, and insights.
+
+**Conventions.** JSON with snake_case fields; UTC ISO 8601 timestamps; UUIDv7 ids.
+Errors are RFC 9457 `application/problem+json`. Lists use cursor pagination
+(`limit`, `cursor`, `next_cursor`, `Link: rel="next"`). `PATCH` needs `If-Match` with the
+resource's `ETag`. `POST` accepts `Idempotency-Key`. Every response carries `X-Request-ID`;
+authenticated ones carry `RateLimit` and `RateLimit-Policy`.
+
+**Authentication.** People sign in at `/api/v1/auth/token` (OAuth2 password flow) and send
+`Authorization: Bearer <access token>`. Integrations send `Authorization: Bearer tnd_…`
+with an API key, optionally acting for a user with `On-Behalf-Of`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Route functions are named `<resource>_<action>`, which is the public operationId.
+    return route.name
+
+
+def _rate_limit_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    state = scope.get("state")
+    budget = state.get(RATE_LIMIT_STATE) if state else None
+    if not isinstance(budget, BudgetState):
+        return []
+    return [(k.lower().encode(), v.encode()) for k, v in rate_limit_headers(budget).items()]
+
+
+def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
+    """Build the application. `background=False` skips the in-process worker (tests)."""
+    settings = settings or Settings()
+    runtime = Runtime.build(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.db.connect()
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(runtime.budget.run(stop), name="rate-limit-sync")]
+        if background and settings.worker_in_process:
+            tasks.append(asyncio.create_task(Worker(runtime).run(stop), name="worker"))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await runtime.db.dispose()
+
+    application = FastAPI(
+        title="Tandem API",
+        version=package.__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
+    )
+    application.state.runtime = runtime
+    install_problem_handlers(application)
+
+    async def on_replay(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IdempotentReplay)  # noqa: S101
+        stored = exc.stored
+        headers = {**stored.headers, "Idempotent-Replayed": "true"}
+        headers.pop("content-type", None)
+        media_type = stored.headers.get("content-type")
+        return Response(stored.body, status_code=stored.status, headers=headers, media_type=media_type)
+
+    application.add_exception_handler(IdempotentReplay, on_replay)
+
+    for router in (auth.router, users.router, users.me_router, api_clients.router, audit.router):
+        application.include_router(router)
+    application.include_router(health.router)
+    _install_docs(application)
+    application.openapi = lambda: _openapi(application)  # type: ignore[method-assign]
+
+    application.add_middleware(
+        RequestContextMiddleware,
+        metrics=runtime.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        trusted_proxy_count=settings.trusted_proxy_count,
+        access_log_enabled=settings.access_log,
+        extra_headers=_rate_limit_headers,
+    )
+    return application
+
+
+def _install_docs(application: FastAPI) -> None:
+    """Swagger UI and ReDoc served from packaged assets: the docs work with no internet."""
+    assets = resources.files("fastapi_offline").joinpath("static")
+    application.mount("/docs/assets", StaticFiles(directory=str(assets)), name="docs-assets")
+
+    @application.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Tandem API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon.png",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_ui_parameters={"persistAuthorization": True, "displayOperationId": True},
+        )
+
+    @application.get("/docs/oauth2-redirect", include_in_schema=False)
+    async def swagger_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @application.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="Tandem API",
+            redoc_js_url="/docs/assets/redoc.standalone.js",
+            redoc_favicon_url="/docs/assets/favicon.png",
+            with_google_fonts=False,
+        )
+
+
+def _openapi(application: FastAPI) -> dict[str, Any]:
+    if application.openapi_schema:
+        return application.openapi_schema
+    schema = get_openapi(
+        title=application.title,
+        version=application.version,
+        description=application.description,
+        routes=application.routes,
+        tags=[
+            {"name": "Authentication", "description": "Sign in, refresh, sign out."},
+            {"name": "Users", "description": "People and their roles."},
+            {"name": "API clients", "description": "Integration keys (admins)."},
+            {"name": "Audit", "description": "Who did what, when."},
+            {"name": "Operations", "description": "Health probes and metrics."},
+        ],
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (FieldError, Problem):
+        components[model.__name__] = model.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+    components["Problem"].pop("$defs", None)
+    application.openapi_schema = schema
+    return schema
+
+
+def serve_app() -> FastAPI:
+    """The uvicorn factory behind `tandem serve`: logging configured in every server process."""
+    settings = Settings()
+    configure_logging(level=settings.log_level, json_format=settings.json_logs)
+    return create_app(settings)

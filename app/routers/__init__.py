@@ -1,0 +1,1 @@
+"""The HTTP layer: parse, authorize via dependencies, call one service, shape the response."""

@@ -1,0 +1,107 @@
+"""Who may do what: the role and scope matrix, in one place.
+
+Two layers decide every request:
+1. Permission: may this role (or API key scope) perform this action on this kind of
+   resource at all? If not: 403.
+2. Object access: is this particular object visible to the caller (e.g. they are on the
+   intake's hiring team)? If not: 404, exactly as if it did not exist, so ids cannot be probed.
+
+`docs/authorization.md` renders this table; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.errors import Forbidden
+from app.core.principal import Principal
+from app.models.identity import Role
+
+ADMIN = frozenset({Role.ADMIN})
+STAFF = frozenset({Role.ADMIN, Role.RECRUITER})
+EVERYONE = frozenset(Role)
+
+SCOPE_ON_BEHALF_OF = "on_behalf_of"
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """Roles allowed to act; the API key scope that lets an integration act (None: never, not
+    even on behalf of someone); and whether the action only makes sense for a person."""
+
+    roles: frozenset[Role]
+    scope: str | None
+    requires_user: bool = False
+
+
+PERMISSIONS: dict[tuple[str, str], Permission] = {
+    ("users", "list"): Permission(STAFF, "users:read"),
+    ("users", "get"): Permission(EVERYONE, "users:read"),
+    ("users", "create"): Permission(ADMIN, "users:write"),
+    ("users", "update"): Permission(ADMIN, "users:write"),
+    ("users", "deactivate"): Permission(ADMIN, "users:write"),
+    ("me", "get"): Permission(EVERYONE, SCOPE_ON_BEHALF_OF, requires_user=True),
+    ("me", "change_password"): Permission(EVERYONE, None, requires_user=True),
+    ("api_clients", "list"): Permission(ADMIN, None),
+    ("api_clients", "get"): Permission(ADMIN, None),
+    ("api_clients", "create"): Permission(ADMIN, None),
+    ("api_clients", "update"): Permission(ADMIN, None),
+    ("api_clients", "revoke"): Permission(ADMIN, None),
+    ("audit_events", "list"): Permission(ADMIN, "audit:read"),
+    ("events", "list"): Permission(ADMIN, "events:read"),
+}
+
+# Every scope an API key may carry; `<family>:read|write` per resource family.
+SCOPE_FAMILIES = (
+    "users",
+    "intakes",
+    "interview_plans",
+    "candidates",
+    "applications",
+    "interviews",
+    "evaluations",
+    "events",
+    "insights",
+)
+KNOWN_SCOPES = frozenset(
+    {f"{family}:{level}" for family in SCOPE_FAMILIES for level in ("read", "write")}
+    | {"audit:read", "webhooks:manage", SCOPE_ON_BEHALF_OF}
+)
+
+
+def is_allowed(principal: Principal, resource: str, action: str) -> bool:
+    """Whether the principal's role and (for integrations) scopes allow the action."""
+    permission = PERMISSIONS[(resource, action)]
+    if principal.is_api_client:
+        if permission.scope is None or not _has_scope(principal, permission.scope):
+            return False
+        if not principal.on_behalf_of:
+            return not permission.requires_user
+    # People, and integrations acting for a person, are bound by that person's role.
+    return principal.role is not None and principal.role in permission.roles
+
+
+def ensure_allowed(principal: Principal, resource: str, action: str) -> None:
+    """Raise 403 unless the principal may perform the action on this kind of resource."""
+    if not is_allowed(principal, resource, action):
+        what = f"{action} {resource.replace('_', ' ')}"
+        if principal.is_api_client and not principal.on_behalf_of:
+            permission = PERMISSIONS[(resource, action)]
+            if permission.scope is None:
+                raise Forbidden(f"API keys may not {what}; sign in as a person.")
+            if permission.requires_user and _has_scope(principal, permission.scope):
+                raise Forbidden(f"To {what}, send On-Behalf-Of with a user id.")
+            raise Forbidden(
+                f"This API key may not {what}; it needs the scope {permission.scope}.",
+                extensions={"required_scope": permission.scope},
+            )
+        raise Forbidden(f"Your role may not {what}.")
+
+
+def _has_scope(principal: Principal, scope: str) -> bool:
+    scopes = principal.scopes or frozenset()
+    if scope in scopes:
+        return True
+    family, _, level = scope.partition(":")
+    # Write implies read within a family.
+    return level == "read" and f"{family}:write" in scopes

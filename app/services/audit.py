@@ -1,0 +1,86 @@
+"""The audit trail: who did what to which object, when, from which request."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.context import client_address_var, current_actor, current_request_id
+from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
+from app.models.identity import AuditEvent
+
+
+def record_audit(
+    session: AsyncSession,
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: uuid.UUID | str | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor_user_id: uuid.UUID | None = None,
+) -> AuditEvent:
+    """Add an audit entry for the current actor to the request's transaction."""
+    actor = current_actor()
+    api_client_id = actor.api_client_id if actor else None
+    user_id = actor_user_id or (actor.user_id if actor else None)
+    entry = AuditEvent(
+        actor_user_id=user_id,
+        api_client_id=api_client_id,
+        on_behalf_of=api_client_id is not None and user_id is not None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        request_id=current_request_id(),
+        client_address=client_address_var.get(),
+        details=dict(details or {}),
+    )
+    session.add(entry)
+    return entry
+
+
+_audit = AuditEvent.__table__.c
+AUDIT_EVENTS = ListQuery(
+    "audit_events",
+    select(*_audit),
+    filters={
+        "actor_user_id": lambda p: _audit.actor_user_id == p,
+        "api_client_id": lambda p: _audit.api_client_id == p,
+        "action": lambda p: _audit.action == p,
+        "object_type": lambda p: _audit.object_type == p,
+        "object_id": lambda p: _audit.object_id == p,
+        "since": lambda p: _audit.occurred_at >= p,
+    },
+    orders={"id": Keyset(columns=(_audit.id,), kinds=("uuid",))},
+)
+
+
+async def list_audit_events(
+    session: AsyncSession,
+    cursors: CursorCodec,
+    page: PageRequest,
+    *,
+    actor_user_id: uuid.UUID | None = None,
+    api_client_id: uuid.UUID | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+) -> PageResult:
+    """A page of audit entries, oldest first, filtered."""
+    return await AUDIT_EVENTS.page(
+        session,
+        cursors,
+        page,
+        order="id",
+        actor_user_id=actor_user_id,
+        api_client_id=api_client_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        since=since,
+    )

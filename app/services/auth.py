@@ -1,0 +1,206 @@
+"""Authentication: who is calling? Bearer JWTs, API keys, external IdP tokens, On-Behalf-Of."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.clock import utcnow
+from app.core.context import Actor, actor_var
+from app.core.db import CompiledQuery, after_transaction, fetch_one, run_write
+from app.core.errors import Forbidden, Unauthorized
+from app.core.principal import Principal
+from app.core.runtime import Runtime
+from app.core.security import api_key_prefix, constant_time_equals, sha256_hex
+from app.core.tokens import TokenError
+from app.models.identity import ApiClient, AuthSession, Role, User
+from app.services.access import SCOPE_ON_BEHALF_OF
+
+log = logging.getLogger(__name__)
+
+ACCESS_USE = "access"
+REFRESH_USE = "refresh"
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_PRINCIPAL_BY_SESSION = CompiledQuery(
+    select(User.id, User.role, User.email, User.full_name)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        AuthSession.id == bindparam("session_id"),
+        User.is_active == true(),
+        AuthSession.revoked_at.is_(None),
+    )
+)
+_ACTIVE_USER_BY_ID = CompiledQuery(
+    select(User.id, User.role, User.email, User.full_name).where(
+        User.id == bindparam("user_id"), User.is_active == true()
+    )
+)
+_ACTIVE_USER_BY_EMAIL = CompiledQuery(
+    select(User.id, User.role, User.email, User.full_name).where(
+        User.email == bindparam("email"), User.is_active == true()
+    )
+)
+_API_CLIENT_BY_PREFIX = CompiledQuery(
+    select(
+        ApiClient.id,
+        ApiClient.key_hash,
+        ApiClient.scopes,
+        ApiClient.revoked_at,
+        ApiClient.last_used_at,
+    ).where(ApiClient.key_prefix == bindparam("prefix"))
+)
+
+
+def _invalid(reason: str) -> Unauthorized:
+    return Unauthorized(
+        f"The credentials are not valid: {reason}.",
+        headers={"WWW-Authenticate": 'Bearer realm="tandem", error="invalid_token"'},
+    )
+
+
+def _user_principal(row: Any, **extra: Any) -> Principal:
+    return Principal(
+        user_id=row["id"],
+        role=Role(row["role"]),
+        email=row["email"],
+        full_name=row["full_name"],
+        **extra,
+    )
+
+
+async def authenticate(
+    runtime: Runtime,
+    session: AsyncSession,
+    authorization: str | None,
+    on_behalf_of: str | None,
+) -> Principal:
+    """Resolve the `Authorization` (and `On-Behalf-Of`) headers to a principal, or raise 401/403."""
+    if not authorization:
+        raise Unauthorized("Send `Authorization: Bearer <access token or API key>`.")
+    scheme, _, credential = authorization.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthorized("Use the Bearer scheme: `Authorization: Bearer <credential>`.")
+
+    if credential.startswith("tnd_"):
+        principal = await _api_key_principal(runtime, session, credential)
+        if on_behalf_of:
+            principal = await _act_for_user(runtime, session, principal, on_behalf_of)
+    else:
+        if on_behalf_of:
+            raise Forbidden("On-Behalf-Of is only for API keys with the on_behalf_of scope.")
+        if runtime.oidc is not None and runtime.oidc.accepts(credential):
+            principal = await _external_principal(runtime, session, credential)
+        else:
+            principal = await _token_principal(runtime, session, credential)
+    actor_var.set(Actor(user_id=principal.user_id, api_client_id=principal.api_client_id))
+    return principal
+
+
+async def _token_principal(runtime: Runtime, session: AsyncSession, token: str) -> Principal:
+    try:
+        claims = runtime.tokens.verify(token, token_use=ACCESS_USE)
+        user_id = uuid.UUID(str(claims["sub"]))
+        session_id = uuid.UUID(str(claims.get("sid", "")))
+    except TokenError as exc:
+        raise _invalid(str(exc)) from None
+    except ValueError:
+        raise _invalid("token has malformed claims") from None
+    cache_key = ("session", user_id, session_id)
+    principal = runtime.principals.get(cache_key)
+    if principal is None:
+        row = await fetch_one(
+            session, _PRINCIPAL_BY_SESSION, {"user_id": user_id, "session_id": session_id}
+        )
+        if row is None:
+            raise _invalid("the session has ended or the user is inactive")
+        principal = _user_principal(row, session_id=session_id)
+        runtime.principals.put(cache_key, principal)
+    return principal
+
+
+async def _external_principal(runtime: Runtime, session: AsyncSession, token: str) -> Principal:
+    assert runtime.oidc is not None  # noqa: S101
+    try:
+        email = await runtime.oidc.verify(token)
+    except TokenError as exc:
+        raise _invalid(str(exc)) from None
+    row = await fetch_one(session, _ACTIVE_USER_BY_EMAIL, {"email": email.strip().lower()})
+    if row is None:
+        raise _invalid("no active Tandem user has this e-mail address")
+    return _user_principal(row)
+
+
+async def _api_key_principal(runtime: Runtime, session: AsyncSession, key: str) -> Principal:
+    key_hash = sha256_hex(key)
+    cache_key = ("api_key", key_hash)
+    principal = runtime.principals.get(cache_key)
+    if principal is not None:
+        return principal
+    prefix = api_key_prefix(key)
+    row = await fetch_one(session, _API_CLIENT_BY_PREFIX, {"prefix": prefix}) if prefix else None
+    # Compare even when nothing was found, so a miss costs what a hit costs.
+    stored_hash = row["key_hash"] if row is not None else sha256_hex("")
+    if not constant_time_equals(stored_hash, key_hash) or row is None:
+        raise _invalid("unknown API key")
+    if row["revoked_at"] is not None:
+        raise _invalid("the API key has been revoked")
+    principal = Principal(
+        user_id=None, role=None, api_client_id=row["id"], scopes=frozenset(row["scopes"] or ())
+    )
+    runtime.principals.put(cache_key, principal)
+    last_used = row["last_used_at"]
+    now = utcnow()
+    if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
+        # At most one write a minute per key, after (not inside) the request's transaction.
+        touch = update(ApiClient).where(ApiClient.id == row["id"]).values(last_used_at=now)
+
+        async def record_use(_committed: bool) -> None:
+            await run_write(runtime.db, touch)
+
+        after_transaction(session, record_use)
+    return principal
+
+
+async def _act_for_user(
+    runtime: Runtime, session: AsyncSession, client: Principal, header: str
+) -> Principal:
+    if SCOPE_ON_BEHALF_OF not in (client.scopes or ()):
+        raise Forbidden("This API key lacks the on_behalf_of scope needed for On-Behalf-Of.")
+    try:
+        user_id = uuid.UUID(header.strip())
+    except ValueError:
+        raise Forbidden("On-Behalf-Of must be the id of an active user.") from None
+    cache_key = ("obo", user_id)
+    user = runtime.principals.get(cache_key)
+    if user is None:
+        row = await fetch_one(session, _ACTIVE_USER_BY_ID, {"user_id": user_id})
+        if row is None:
+            raise Forbidden("On-Behalf-Of must be the id of an active user.")
+        user = _user_principal(row)
+        runtime.principals.put(cache_key, user)
+    return Principal(
+        user_id=user.user_id,
+        role=user.role,
+        email=user.email,
+        full_name=user.full_name,
+        api_client_id=client.api_client_id,
+        scopes=client.scopes,
+    )
+
+
+def forget_user(runtime: Runtime, user_id: uuid.UUID) -> None:
+    """Drop cached principals of a user (after deactivation, logout or a role change)."""
+    runtime.principals.discard_where(lambda p: p is not None and p.user_id == user_id)
+
+
+def forget_api_client(runtime: Runtime, api_client_id: uuid.UUID) -> None:
+    """Drop cached principals of an API client (after revocation or a scope change)."""
+    runtime.principals.discard_where(lambda p: p is not None and p.api_client_id == api_client_id)

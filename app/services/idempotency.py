@@ -1,0 +1,151 @@
+"""Idempotency keys: the first request with a key runs; repeats replay its stored response.
+
+The claim is committed in its own short transaction before the work starts, so a concurrent
+duplicate sees it (409). The response is stored in the request's own transaction, so it
+exists exactly when the work it describes committed. A request that fails releases its claim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.clock import utcnow
+from app.core.db import Database
+from app.core.errors import FieldProblem, IdempotencyInProgress, IdempotencyKeyReused
+from app.models.platform import IdempotencyKey, IdempotencyStatus
+
+# How long a claim blocks duplicates if its process dies mid-request.
+CLAIM_LEASE = timedelta(seconds=60)
+STORED_HEADERS = ("content-type", "location", "etag", "link")
+
+
+@dataclass(slots=True)
+class Claim:
+    """A key this request owns until it completes or releases it."""
+
+    id: uuid.UUID
+    completed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """What the first request answered, to be replayed verbatim."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    """A hash of everything that makes two requests "the same request"."""
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), query.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+async def claim(
+    db: Database, *, principal: str, key: str, request_hash: str, ttl: timedelta
+) -> Claim | StoredResponse:
+    """Take the key for this request, or return the response to replay; raise on misuse."""
+    now = utcnow()
+    async with db.session(write=True) as session:
+        row = (
+            await session.execute(
+                select(IdempotencyKey)
+                .where(IdempotencyKey.principal == principal, IdempotencyKey.key == key)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+        if row is not None and row.expires_at <= now:
+            await session.delete(row)
+            await session.flush()
+            row = None
+        if row is None:
+            new = IdempotencyKey(
+                principal=principal,
+                key=key,
+                request_hash=request_hash,
+                locked_until=now + CLAIM_LEASE,
+                expires_at=now + ttl,
+            )
+            session.add(new)
+            try:
+                await session.commit()
+            except IntegrityError:
+                # Another request inserted the same key between our read and our insert.
+                raise _in_progress() from None
+            return Claim(new.id)
+        if row.request_hash != request_hash:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was used for a different request; use a new key.",
+                errors=[
+                    FieldProblem(
+                        "header.Idempotency-Key", "already used with another body", "reused"
+                    )
+                ],
+            )
+        if row.status == IdempotencyStatus.COMPLETED and row.response_status is not None:
+            return StoredResponse(
+                status=row.response_status,
+                headers=dict(row.response_headers or {}),
+                body=row.response_body or b"",
+            )
+        if row.locked_until > now:
+            raise _in_progress()
+        # The request that held it died; take it over.
+        row.locked_until = now + CLAIM_LEASE
+        await session.commit()
+        return Claim(row.id)
+
+
+def _in_progress() -> IdempotencyInProgress:
+    return IdempotencyInProgress(
+        "A request with this Idempotency-Key is still in progress; retry after it finishes.",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def complete(
+    session: AsyncSession, claim_: Claim, status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """Store the response in the request's transaction; it commits with the work itself."""
+    await session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == claim_.id)
+        .values(
+            status=IdempotencyStatus.COMPLETED,
+            response_status=status,
+            response_headers={k: v for k, v in headers.items() if k in STORED_HEADERS},
+            response_body=body,
+        )
+    )
+    claim_.completed = True
+
+
+async def release(db: Database, claim_: Claim) -> None:
+    """Give the key back after a failed request, so a retry can run."""
+    async with db.session(write=True) as session:
+        await session.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.id == claim_.id,
+                IdempotencyKey.status == IdempotencyStatus.IN_PROGRESS,
+            )
+        )
+        await session.commit()
+
+
+async def purge_expired(session: AsyncSession) -> int:
+    """Delete keys past their lifetime; returns how many."""
+    result = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,35 @@
+"""Housekeeping jobs: expire idempotency keys, rate-limit windows, old jobs and tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.clock import utcnow
+from app.models.identity import RefreshToken
+from app.models.platform import Job, JobStatus
+from app.services.idempotency import purge_expired
+from app.services.jobs import job_handler, periodic
+from app.services.rate_limits import purge_expired_counters
+
+FINISHED_JOB_RETENTION = timedelta(days=7)
+
+
+@job_handler("maintenance.purge")
+async def purge(session: AsyncSession, _payload: dict[str, Any]) -> None:
+    """Delete what has outlived its purpose."""
+    now = utcnow()
+    await purge_expired(session)
+    await purge_expired_counters(session)
+    await session.execute(
+        delete(Job).where(
+            Job.status == JobStatus.SUCCEEDED, Job.finished_at < now - FINISHED_JOB_RETENTION
+        )
+    )
+    await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
+
+
+periodic("maintenance.purge", timedelta(minutes=10), "maintenance.purge")
