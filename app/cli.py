@@ -213,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     user = commands.add_parser("create-user", help="create a user and print its id")
     user.add_argument("email")
-    user.add_argument("--role", required=True, choices=["admin", "recruiter", "hiring_manager", "interviewer"])
+    user.add_argument(
+        "--role", required=True, choices=["admin", "recruiter", "hiring_manager", "interviewer"]
+    )
     user.add_argument("--name", help="full name (default: the e-mail's name part)")
     user.add_argument("--time-zone", default="UTC")
     user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
@@ -221,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     key = commands.add_parser("create-api-key", help="create an API client and print its key once")
     key.add_argument("name")
-    key.add_argument("--scopes", required=True, help="comma-separated, e.g. candidates:write,events:read")
+    key.add_argument(
+        "--scopes", required=True, help="comma-separated, e.g. candidates:write,events:read"
+    )
     key.set_defaults(func=cmd_create_api_key)
 
     seed = commands.add_parser("seed-demo", help="load demo users and an API key (idempotent)")

@@ -23,7 +23,7 @@ from app.services.rate_limits import RATE_LIMIT_STATE
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-TOKEN_URL = "/api/v1/auth/token"
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a URL
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -179,7 +179,7 @@ async def idempotency_claim(
     return outcome
 
 
-class IdempotentReplay(Exception):  # noqa: N818 - control flow, not an error
+class IdempotentReplay(Exception):
     """Raised to answer a repeated request with the stored response."""
 
     def __init__(self, stored: idempotency.StoredResponse) -> None:

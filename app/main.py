@@ -103,7 +103,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         headers = {**stored.headers, "Idempotent-Replayed": "true"}
         headers.pop("content-type", None)
         media_type = stored.headers.get("content-type")
-        return Response(stored.body, status_code=stored.status, headers=headers, media_type=media_type)
+        return Response(
+            stored.body, status_code=stored.status, headers=headers, media_type=media_type
+        )
 
     application.add_exception_handler(IdempotentReplay, on_replay)
 

@@ -13,9 +13,12 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.core.runtime import Runtime
+from app.models.base import table_of
 from app.models.platform import Job
 from app.services import jobs
 from app.services import maintenance as _maintenance  # noqa: F401 - registers its jobs
+
+_job = table_of(Job).c
 
 log = logging.getLogger("tandem.worker")
 
@@ -78,7 +81,7 @@ class Worker:
             async with db.unit_of_work(write=True) as session:
                 await kind.run(session, dict(job.payload))
                 await session.execute(
-                    update(Job).where(Job.id == job.id).values(**jobs.finish_job())
+                    update(Job).where(_job.id == job.id).values(**jobs.finish_job())
                 )
         except Exception as exc:
             values = jobs.fail_job(job, f"{type(exc).__name__}: {exc}")
@@ -89,6 +92,6 @@ class Worker:
             )
             metrics.jobs.labels(job.kind, str(values.get("status"))).inc()
             async with db.unit_of_work(write=True) as session:
-                await session.execute(update(Job).where(Job.id == job.id).values(**values))
+                await session.execute(update(Job).where(_job.id == job.id).values(**values))
         else:
             metrics.jobs.labels(job.kind, "succeeded").inc()

@@ -35,7 +35,7 @@ from app.core.config import Settings
 log = logging.getLogger(__name__)
 
 WRITE_OPTION = "tandem_write"
-_PG_DIALECT = AsyncpgDialect(paramstyle="numeric_dollar")
+_PG_DIALECT = AsyncpgDialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
 
 
 @dataclass(slots=True)
@@ -146,15 +146,20 @@ class Database:
                 except Exception:
                     log.warning("after-transaction hook failed", exc_info=True)
 
-    async def fetch_one(self, query: CompiledQuery, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    async def fetch_one(
+        self, query: CompiledQuery, params: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
         """Run a compiled read outside any request transaction; the first row or None."""
         if self._pg_pool is not None:
             sql, names = query.postgres()
-            record = await self._pg_pool.fetchrow(sql, *[params[n] for n in names])
-            return record  # type: ignore[no-any-return]
+            record: Mapping[str, Any] | None = await self._pg_pool.fetchrow(
+                sql, *[params[n] for n in names]
+            )
+            return record
         async with self.engine.connect() as conn:
             result = await conn.execute(query.statement, dict(params))
-            return result.mappings().first()
+            row: Mapping[str, Any] | None = result.mappings().first()
+            return row
 
     async def fetch_all(
         self, query: CompiledQuery, params: Mapping[str, Any]
@@ -162,10 +167,14 @@ class Database:
         """Run a compiled read outside any request transaction; every row."""
         if self._pg_pool is not None:
             sql, names = query.postgres()
-            return await self._pg_pool.fetch(sql, *[params[n] for n in names])  # type: ignore[no-any-return]
+            records: Sequence[Mapping[str, Any]] = await self._pg_pool.fetch(
+                sql, *[params[n] for n in names]
+            )
+            return records
         async with self.engine.connect() as conn:
             result = await conn.execute(query.statement, dict(params))
-            return result.mappings().all()
+            rows: Sequence[Mapping[str, Any]] = result.mappings().all()
+            return rows
 
 
 async def _init_asyncpg_connection(conn: asyncpg.Connection) -> None:
@@ -182,7 +191,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let us emit BEGIN ourselves (below) instead of the driver's implicit one.
-        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",

@@ -24,7 +24,6 @@ from sqlalchemy import BindParameter, ColumnElement, Integer, Select, bindparam,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import CompiledQuery, fetch_all
-
 from app.core.errors import FieldProblem, ValidationFailed
 
 DEFAULT_LIMIT = 50
@@ -79,9 +78,12 @@ class Keyset:
 
     def after(self, values: Sequence[Any]) -> ColumnElement[bool]:
         """The WHERE clause for rows strictly after `values` in this order."""
+        condition: ColumnElement[bool]
         if len(self.columns) == 1:
-            return self.columns[0] > values[0]
-        return tuple_(*self.columns) > tuple_(*values)
+            condition = self.columns[0] > values[0]
+        else:
+            condition = tuple_(*self.columns) > tuple_(*values)
+        return condition
 
     def order_by(self) -> tuple[ColumnElement[Any], ...]:
         return tuple(c.asc() for c in self.columns)
@@ -219,5 +221,5 @@ class ListQuery:
             return PageResult(rows, None)
         rows = rows[: page.limit]
         last = rows[-1]
-        next_cursor = cursors.encode(scope, [last[c.key] for c in keyset.columns])
+        next_cursor = cursors.encode(scope, [last[str(c.key)] for c in keyset.columns])
         return PageResult(rows, next_cursor)

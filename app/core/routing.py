@@ -1,4 +1,4 @@
-"""The route class every router uses: stores responses of idempotent POSTs, sets RateLimit headers."""
+"""The route class every router uses: docstring summaries, stored idempotent responses."""
 
 from __future__ import annotations
 

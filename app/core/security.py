@@ -77,7 +77,7 @@ def password_problems(password: str, *, email: str | None = None) -> list[str]:
 
 
 def sha256_hex(value: str) -> str:
-    """Hex SHA-256, for high-entropy secrets (API keys, refresh tokens) where a slow hash buys nothing."""
+    """Hex SHA-256: enough for high-entropy secrets (API keys, refresh tokens)."""
     return hashlib.sha256(value.encode()).hexdigest()
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import orjson
 from cryptography.hazmat.primitives import serialization
@@ -178,7 +179,7 @@ class ExternalIdentityProvider:
                 response.raise_for_status()
                 document = response.json()
         else:
-            document = orjson.loads(Path(self.source).read_bytes())
+            document = orjson.loads(await anyio.Path(self.source).read_bytes())
         keys: dict[str, tuple[str, Any]] = {}
         for entry in document.get("keys", []):
             algorithm = entry.get("alg") or {"RSA": "RS256", "EC": "ES256"}.get(entry.get("kty"))

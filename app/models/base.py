@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
-
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Enum, MetaData, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, Table, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper
@@ -61,6 +60,11 @@ def enum_type(enum_cls: type[StrEnum], length: int = 30) -> Enum:
         length=length,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for typed column expressions (`table_of(User).c.email`)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 class Timestamped(SQLModel):

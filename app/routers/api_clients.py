@@ -33,7 +33,9 @@ async def api_clients_create(
 ) -> Response:
     """Create an integration key; the key is in this response only."""
     client, key = await api_clients.create_api_client(session, principal, body)
-    created = ApiClientCreated.model_validate({**ApiClientRead.model_validate(client).model_dump(), "key": key})
+    created = ApiClientCreated.model_validate(
+        {**ApiClientRead.model_validate(client).model_dump(), "key": key}
+    )
     return json_response(
         created,
         status_code=201,

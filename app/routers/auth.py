@@ -53,7 +53,9 @@ async def auth_refresh(body: RefreshRequest, session: SessionDep, runtime: Runti
     response_class=Response,
     responses=problem_openapi_responses(401),
 )
-async def auth_logout(principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def auth_logout(
+    principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
+) -> Response:
     """Sign out: the session's refresh and access tokens stop working."""
     await sessions.logout(session, runtime, principal)
     return Response(status_code=204)

@@ -11,7 +11,7 @@ class TokenPair(BaseModel):
     """An OAuth2 token response: a short-lived access JWT and a rotating refresh token."""
 
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
     expires_in: int = Field(description="Seconds until the access token expires.")
     refresh_token: str
     refresh_expires_in: int = Field(description="Seconds until the refresh token expires.")

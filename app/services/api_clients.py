@@ -14,12 +14,15 @@ from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, Pag
 from app.core.principal import Principal
 from app.core.runtime import Runtime
 from app.core.security import new_api_key
+from app.models.base import table_of
 from app.models.identity import ApiClient
 from app.schemas.api_clients import ApiClientCreate, ApiClientUpdate
 from app.services.audit import record_audit
 from app.services.auth import forget_api_client
 
-_clients = ApiClient.__table__.c
+_api_client = table_of(ApiClient).c
+
+_clients = table_of(ApiClient).c
 _PUBLIC = [c for c in _clients if c.key != "key_hash"]
 
 API_CLIENTS = ListQuery(
@@ -85,7 +88,11 @@ async def update_api_client(
     await session.flush()
     forget_api_client(runtime, client.id)
     record_audit(
-        session, "api_client.updated", object_type="api_client", object_id=client.id, details=changes
+        session,
+        "api_client.updated",
+        object_type="api_client",
+        object_id=client.id,
+        details=changes,
     )
     return client
 
@@ -106,7 +113,7 @@ async def revoke_api_client(
 async def _load_for_update(session: AsyncSession, api_client_id: uuid.UUID) -> ApiClient:
     client = (
         await session.execute(
-            select(ApiClient).where(ApiClient.id == api_client_id).with_for_update()
+            select(ApiClient).where(_api_client.id == api_client_id).with_for_update()
         )
     ).scalar_one_or_none()
     if client is None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.context import client_address_var, current_actor, current_request_id
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
+from app.models.base import table_of
 from app.models.identity import AuditEvent
 
 
@@ -43,7 +44,7 @@ def record_audit(
     return entry
 
 
-_audit = AuditEvent.__table__.c
+_audit = table_of(AuditEvent).c
 AUDIT_EVENTS = ListQuery(
     "audit_events",
     select(*_audit),

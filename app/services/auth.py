@@ -18,8 +18,13 @@ from app.core.principal import Principal
 from app.core.runtime import Runtime
 from app.core.security import api_key_prefix, constant_time_equals, sha256_hex
 from app.core.tokens import TokenError
+from app.models.base import table_of
 from app.models.identity import ApiClient, AuthSession, Role, User
 from app.services.access import SCOPE_ON_BEHALF_OF
+
+_api_client = table_of(ApiClient).c
+_auth_session = table_of(AuthSession).c
+_user = table_of(User).c
 
 log = logging.getLogger(__name__)
 
@@ -28,33 +33,33 @@ REFRESH_USE = "refresh"
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 _PRINCIPAL_BY_SESSION = CompiledQuery(
-    select(User.id, User.role, User.email, User.full_name)
-    .join(AuthSession, AuthSession.user_id == User.id)
+    select(_user.id, _user.role, _user.email, _user.full_name)
+    .join(AuthSession, _auth_session.user_id == _user.id)
     .where(
-        User.id == bindparam("user_id"),
-        AuthSession.id == bindparam("session_id"),
-        User.is_active == true(),
-        AuthSession.revoked_at.is_(None),
+        _user.id == bindparam("user_id"),
+        _auth_session.id == bindparam("session_id"),
+        _user.is_active == true(),
+        _auth_session.revoked_at.is_(None),
     )
 )
 _ACTIVE_USER_BY_ID = CompiledQuery(
-    select(User.id, User.role, User.email, User.full_name).where(
-        User.id == bindparam("user_id"), User.is_active == true()
+    select(_user.id, _user.role, _user.email, _user.full_name).where(
+        _user.id == bindparam("user_id"), _user.is_active == true()
     )
 )
 _ACTIVE_USER_BY_EMAIL = CompiledQuery(
-    select(User.id, User.role, User.email, User.full_name).where(
-        User.email == bindparam("email"), User.is_active == true()
+    select(_user.id, _user.role, _user.email, _user.full_name).where(
+        _user.email == bindparam("email"), _user.is_active == true()
     )
 )
 _API_CLIENT_BY_PREFIX = CompiledQuery(
     select(
-        ApiClient.id,
-        ApiClient.key_hash,
-        ApiClient.scopes,
-        ApiClient.revoked_at,
-        ApiClient.last_used_at,
-    ).where(ApiClient.key_prefix == bindparam("prefix"))
+        _api_client.id,
+        _api_client.key_hash,
+        _api_client.scopes,
+        _api_client.revoked_at,
+        _api_client.last_used_at,
+    ).where(_api_client.key_prefix == bindparam("prefix"))
 )
 
 
@@ -160,7 +165,7 @@ async def _api_key_principal(runtime: Runtime, session: AsyncSession, key: str) 
     now = utcnow()
     if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
         # At most one write a minute per key, after (not inside) the request's transaction.
-        touch = update(ApiClient).where(ApiClient.id == row["id"]).values(last_used_at=now)
+        touch = update(ApiClient).where(_api_client.id == row["id"]).values(last_used_at=now)
 
         async def record_use(_committed: bool) -> None:
             await run_write(runtime.db, touch)

@@ -13,8 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import derived_api_key, hash_password
+from app.models.base import table_of
 from app.models.identity import ApiClient, Role, User
 from app.services.access import KNOWN_SCOPES
+
+_api_client = table_of(ApiClient).c
+_user = table_of(User).c
 
 DEMO_USERS = (
     ("admin@tandem.example", "Ada Admin", Role.ADMIN, "tandem-demo-admin"),
@@ -36,19 +40,22 @@ async def seed_demo(session: AsyncSession, secret: str) -> DemoLogins:
     """Create the demo users and API client unless they exist; return the logins either way."""
     created = False
     for email, name, role, password in DEMO_USERS:
-        exists = (await session.execute(select(User.id).where(User.email == email))).first()
+        exists = (await session.execute(select(_user.id).where(_user.email == email))).first()
         if exists is None:
             password_hash = await anyio.to_thread.run_sync(hash_password, password)
             session.add(User(email=email, full_name=name, role=role, password_hash=password_hash))
             created = True
     key, prefix, key_hash = derived_api_key(secret, "demo-api-client")
     client = (
-        await session.execute(select(ApiClient).where(ApiClient.key_prefix == prefix))
+        await session.execute(select(ApiClient).where(_api_client.key_prefix == prefix))
     ).scalar_one_or_none()
     if client is None:
         session.add(
             ApiClient(
-                name=DEMO_API_CLIENT, key_prefix=prefix, key_hash=key_hash, scopes=sorted(KNOWN_SCOPES)
+                name=DEMO_API_CLIENT,
+                key_prefix=prefix,
+                key_hash=key_hash,
+                scopes=sorted(KNOWN_SCOPES),
             )
         )
         created = True
@@ -62,4 +69,4 @@ async def seed_demo(session: AsyncSession, secret: str) -> DemoLogins:
 
 async def database_is_empty(session: AsyncSession) -> bool:
     """True when no user exists yet."""
-    return (await session.execute(select(User.id).limit(1))).first() is None
+    return (await session.execute(select(_user.id).limit(1))).first() is None

@@ -14,7 +14,7 @@ from app.models.platform import Event
 
 def record_event(
     session: AsyncSession,
-    type: str,  # noqa: A002 - the event's type, as on the wire
+    type: str,
     subject: tuple[str, uuid.UUID | str],
     payload: Mapping[str, Any],
 ) -> Event:

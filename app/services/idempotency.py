@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.errors import FieldProblem, IdempotencyInProgress, IdempotencyKeyReused
+from app.models.base import table_of
 from app.models.platform import IdempotencyKey, IdempotencyStatus
+
+_idem = table_of(IdempotencyKey).c
 
 # How long a claim blocks duplicates if its process dies mid-request.
 CLAIM_LEASE = timedelta(seconds=60)
@@ -61,7 +64,7 @@ async def claim(
         row = (
             await session.execute(
                 select(IdempotencyKey)
-                .where(IdempotencyKey.principal == principal, IdempotencyKey.key == key)
+                .where(_idem.principal == principal, _idem.key == key)
                 .with_for_update()
             )
         ).scalar_one_or_none()
@@ -120,7 +123,7 @@ async def complete(
     """Store the response in the request's transaction; it commits with the work itself."""
     await session.execute(
         update(IdempotencyKey)
-        .where(IdempotencyKey.id == claim_.id)
+        .where(_idem.id == claim_.id)
         .values(
             status=IdempotencyStatus.COMPLETED,
             response_status=status,
@@ -136,8 +139,8 @@ async def release(db: Database, claim_: Claim) -> None:
     async with db.session(write=True) as session:
         await session.execute(
             delete(IdempotencyKey).where(
-                IdempotencyKey.id == claim_.id,
-                IdempotencyKey.status == IdempotencyStatus.IN_PROGRESS,
+                _idem.id == claim_.id,
+                _idem.status == IdempotencyStatus.IN_PROGRESS,
             )
         )
         await session.commit()
@@ -145,7 +148,5 @@ async def release(db: Database, claim_: Claim) -> None:
 
 async def purge_expired(session: AsyncSession) -> int:
     """Delete keys past their lifetime; returns how many."""
-    result = await session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow())
-    )
+    result = await session.execute(delete(IdempotencyKey).where(_idem.expires_at <= utcnow()))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -19,7 +19,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
+from app.models.base import table_of
 from app.models.platform import Job, JobSchedule, JobStatus
+
+_job = table_of(Job).c
+_schedule = table_of(JobSchedule).c
 
 JobFunction = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 RetryPolicy = Callable[[int], timedelta]
@@ -99,26 +103,26 @@ async def claim_due_jobs(
     """Mark up to `limit` due jobs as running for `worker`; none is claimed by two workers."""
     now = utcnow()
     due = (
-        select(Job.id)
+        select(_job.id)
         .where(
             or_(
-                (Job.status == JobStatus.QUEUED) & (Job.run_at <= now),
+                (_job.status == JobStatus.QUEUED) & (_job.run_at <= now),
                 # A running job whose lease ran out: its worker died.
-                (Job.status == JobStatus.RUNNING) & (Job.locked_until < now),
+                (_job.status == JobStatus.RUNNING) & (_job.locked_until < now),
             )
         )
-        .order_by(Job.run_at)
+        .order_by(_job.run_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     result = await session.execute(
         update(Job)
-        .where(Job.id.in_(due.scalar_subquery()))
+        .where(_job.id.in_(due.scalar_subquery()))
         .values(
             status=JobStatus.RUNNING,
             locked_by=worker,
             locked_until=now + lease,
-            attempts=Job.attempts + 1,
+            attempts=_job.attempts + 1,
             updated_at=now,
         )
         .returning(Job)
@@ -165,7 +169,7 @@ async def take_due_schedules(session: AsyncSession) -> list[PeriodicJob]:
         )
         result = await session.execute(
             update(JobSchedule)
-            .where(JobSchedule.name == job.name, JobSchedule.next_run_at <= now)
+            .where(_schedule.name == job.name, _schedule.next_run_at <= now)
             .values(next_run_at=now + job.every, last_run_at=now)
         )
         if getattr(result, "rowcount", 0) == 1:

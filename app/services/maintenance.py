@@ -9,11 +9,15 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
+from app.models.base import table_of
 from app.models.identity import RefreshToken
 from app.models.platform import Job, JobStatus
 from app.services.idempotency import purge_expired
 from app.services.jobs import job_handler, periodic
 from app.services.rate_limits import purge_expired_counters
+
+_job = table_of(Job).c
+_refresh_token = table_of(RefreshToken).c
 
 FINISHED_JOB_RETENTION = timedelta(days=7)
 
@@ -26,10 +30,10 @@ async def purge(session: AsyncSession, _payload: dict[str, Any]) -> None:
     await purge_expired_counters(session)
     await session.execute(
         delete(Job).where(
-            Job.status == JobStatus.SUCCEEDED, Job.finished_at < now - FINISHED_JOB_RETENTION
+            _job.status == JobStatus.SUCCEEDED, _job.finished_at < now - FINISHED_JOB_RETENTION
         )
     )
-    await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
+    await session.execute(delete(RefreshToken).where(_refresh_token.expires_at < now))
 
 
 periodic("maintenance.purge", timedelta(minutes=10), "maintenance.purge")

@@ -25,7 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import utcnow
 from app.core.db import CompiledQuery, Database, fetch_one
 from app.core.errors import RateLimited
+from app.models.base import table_of
 from app.models.identity import RateLimitCounter
+
+_counter = table_of(RateLimitCounter).c
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +64,11 @@ async def add_to_counter(
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(RateLimitCounter).values(**values)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["key", "window_start"],
-        set_={"count": RateLimitCounter.__table__.c.count + statement.excluded.count},
-    ).returning(RateLimitCounter.__table__.c.count)
-    return int((await session.execute(statement)).scalar_one())
+        set_={"count": _counter.count + statement.excluded.count},
+    ).returning(_counter.count)
+    return int((await session.execute(upsert)).scalar_one())
 
 
 @dataclass(slots=True)
@@ -143,9 +146,9 @@ def rate_limit_headers(state: BudgetState) -> dict[str, str]:
 
 
 _COUNTER = CompiledQuery(
-    select(RateLimitCounter.count).where(
-        RateLimitCounter.key == bindparam("key"),
-        RateLimitCounter.window_start == bindparam("window_start"),
+    select(_counter.count).where(
+        _counter.key == bindparam("key"),
+        _counter.window_start == bindparam("window_start"),
     )
 )
 
@@ -191,13 +194,11 @@ class SignInLimiter:
     async def clear_account(self, session: AsyncSession, email: str) -> None:
         """Forget an account's failures after a successful sign-in."""
         await session.execute(
-            delete(RateLimitCounter).where(RateLimitCounter.key == f"signin:account:{email}")
+            delete(RateLimitCounter).where(_counter.key == f"signin:account:{email}")
         )
 
 
 async def purge_expired_counters(session: AsyncSession) -> int:
     """Delete counters whose window has passed."""
-    result = await session.execute(
-        delete(RateLimitCounter).where(RateLimitCounter.expires_at <= utcnow())
-    )
+    result = await session.execute(delete(RateLimitCounter).where(_counter.expires_at <= utcnow()))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -18,10 +18,15 @@ from app.core.principal import Principal
 from app.core.runtime import Runtime
 from app.core.security import hash_password, password_needs_rehash, sha256_hex, verify_password
 from app.core.tokens import TokenError
+from app.models.base import table_of
 from app.models.identity import AuthSession, RefreshToken, User
 from app.schemas.auth import TokenPair
 from app.services.audit import record_audit
 from app.services.auth import ACCESS_USE, REFRESH_USE, forget_user
+
+_auth_session = table_of(AuthSession).c
+_refresh_token = table_of(RefreshToken).c
+_user = table_of(User).c
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +40,23 @@ def _refresh_invalid() -> Unauthorized:
     )
 
 
-async def _issue_pair(runtime: Runtime, session: AsyncSession, user: User, auth: AuthSession) -> TokenPair:
+async def _issue_pair(
+    runtime: Runtime, session: AsyncSession, user: User, auth: AuthSession
+) -> TokenPair:
     settings = runtime.settings
     access_ttl = settings.access_token_minutes * 60
     refresh_ttl = settings.refresh_token_days * 86400
     access, _ = runtime.tokens.issue(
-        subject=str(user.id), token_use=ACCESS_USE, ttl_seconds=access_ttl, claims={"sid": str(auth.id)}
+        subject=str(user.id),
+        token_use=ACCESS_USE,
+        ttl_seconds=access_ttl,
+        claims={"sid": str(auth.id)},
     )
     refresh, _ = runtime.tokens.issue(
-        subject=str(user.id), token_use=REFRESH_USE, ttl_seconds=refresh_ttl, claims={"sid": str(auth.id)}
+        subject=str(user.id),
+        token_use=REFRESH_USE,
+        ttl_seconds=refresh_ttl,
+        claims={"sid": str(auth.id)},
     )
     session.add(
         RefreshToken(
@@ -62,7 +75,7 @@ async def _issue_pair(runtime: Runtime, session: AsyncSession, user: User, auth:
 
 
 _SIGN_IN_USER = CompiledQuery(
-    select(User.id, User.password_hash, User.is_active).where(User.email == bindparam("email"))
+    select(_user.id, _user.password_hash, _user.is_active).where(_user.email == bindparam("email"))
 )
 
 
@@ -119,7 +132,7 @@ async def refresh(session: AsyncSession, runtime: Runtime, refresh_token: str) -
     stored = (
         await session.execute(
             select(RefreshToken)
-            .where(RefreshToken.token_hash == sha256_hex(refresh_token))
+            .where(_refresh_token.token_hash == sha256_hex(refresh_token))
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -138,7 +151,9 @@ async def refresh(session: AsyncSession, runtime: Runtime, refresh_token: str) -
             await _revoke_family(runtime, family, owner)
 
         after_transaction(session, revoke)
-        log.warning("refresh token reuse detected; session revoked", extra={"session_id": str(auth.id)})
+        log.warning(
+            "refresh token reuse detected; session revoked", extra={"session_id": str(auth.id)}
+        )
         raise _refresh_invalid()
     now = utcnow()
     stored.used_at = now
@@ -150,11 +165,13 @@ async def _revoke_family(runtime: Runtime, session_id: uuid.UUID, user_id: uuid.
     async with runtime.db.unit_of_work(write=True) as own:
         await own.execute(
             update(AuthSession)
-            .where(AuthSession.id == session_id)
+            .where(_auth_session.id == session_id)
             .values(revoked_at=utcnow(), revoked_reason="refresh_token_reuse")
         )
         actor_var.set(Actor(user_id=user_id))
-        record_audit(own, "auth.refresh_reuse_detected", object_type="auth_session", object_id=session_id)
+        record_audit(
+            own, "auth.refresh_reuse_detected", object_type="auth_session", object_id=session_id
+        )
     forget_user(runtime, user_id)
 
 
@@ -164,8 +181,10 @@ async def logout(session: AsyncSession, runtime: Runtime, principal: Principal) 
         return
     await session.execute(
         update(AuthSession)
-        .where(AuthSession.id == principal.session_id, AuthSession.revoked_at.is_(None))
+        .where(_auth_session.id == principal.session_id, _auth_session.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason="logout")
     )
     forget_user(runtime, principal.user_id)
-    record_audit(session, "auth.signed_out", object_type="auth_session", object_id=principal.session_id)
+    record_audit(
+        session, "auth.signed_out", object_type="auth_session", object_id=principal.session_id
+    )

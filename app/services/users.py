@@ -20,13 +20,17 @@ from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, Pag
 from app.core.principal import Principal
 from app.core.runtime import Runtime
 from app.core.security import hash_password, password_problems, verify_password
+from app.models.base import table_of
 from app.models.identity import AuthSession, Role, User
 from app.schemas.users import PasswordChange, UserCreate, UserUpdate
 from app.services.audit import record_audit
 from app.services.auth import forget_user
 from app.services.events import record_event
 
-_users = User.__table__.c
+_auth_session = table_of(AuthSession).c
+_user = table_of(User).c
+
+_users = table_of(User).c
 PUBLIC_COLUMNS = (
     _users.id,
     _users.email,
@@ -123,7 +127,7 @@ def _password_error(password: str, email: str, location: str) -> ValidationFaile
 async def create_user(session: AsyncSession, data: UserCreate) -> User:
     """Create a user; 409 if the e-mail address is taken (case-insensitively)."""
     existing = (
-        await session.execute(select(User.id).where(User.email == data.email))
+        await session.execute(select(_user.id).where(_user.email == data.email))
     ).scalar_one_or_none()
     if existing is not None:
         raise Conflict(
@@ -156,7 +160,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
 
 async def _load_for_update(session: AsyncSession, user_id: uuid.UUID) -> User:
     user = (
-        await session.execute(select(User).where(User.id == user_id).with_for_update())
+        await session.execute(select(User).where(_user.id == user_id).with_for_update())
     ).scalar_one_or_none()
     if user is None:
         raise _not_found(user_id)
@@ -178,11 +182,17 @@ async def update_user(
     for field, value in changes.items():
         setattr(user, field, value)
     await session.flush()
-    changed = {k: {"from": str(before[k]), "to": str(v)} for k, v in changes.items() if before[k] != v}
+    changed = {
+        k: {"from": str(before[k]), "to": str(v)} for k, v in changes.items() if before[k] != v
+    }
     if changed:
         forget_user(runtime, user.id)
-        record_event(session, "user.updated", ("user", user.id), {**user_payload(user), "changes": changed})
-        record_audit(session, "user.updated", object_type="user", object_id=user.id, details=changed)
+        record_event(
+            session, "user.updated", ("user", user.id), {**user_payload(user), "changes": changed}
+        )
+        record_audit(
+            session, "user.updated", object_type="user", object_id=user.id, details=changed
+        )
     return user
 
 
@@ -192,11 +202,11 @@ async def revoke_sessions(
     """End every sign-in session of a user (except `keep`); their tokens stop working."""
     statement = (
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .where(_auth_session.user_id == user_id, _auth_session.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
     if keep is not None:
-        statement = statement.where(AuthSession.id != keep)
+        statement = statement.where(_auth_session.id != keep)
     await session.execute(statement)
 
 

@@ -1,0 +1,56 @@
+"""Routes that only the test app mounts, to exercise the shared mechanics in isolation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Response
+from pydantic import BaseModel
+
+from app.core.errors import Conflict
+from app.core.responses import json_response
+from app.deps import CurrentPrincipal, IdempotencyDep, SessionDep
+from app.routers.base import api_router
+from app.schemas.users import UserCreate, UserRead
+from app.services.events import record_event
+from app.services.users import create_user
+
+router = api_router("/_test", "Test support")
+
+
+class Echo(BaseModel):
+    payload: dict[str, Any]
+
+
+@router.post("/echo", response_model=Echo)
+async def test_echo(body: Echo, _principal: CurrentPrincipal) -> Response:
+    """Echo the body back."""
+    return json_response(body)
+
+
+@router.get("/boom")
+async def test_boom() -> Response:
+    """Fail in an unexpected way."""
+    raise RuntimeError("secret internal detail: the vault code is 1234")
+
+
+@router.post("/users-then-fail", status_code=201)
+async def test_create_user_then_fail(
+    body: UserCreate, _principal: CurrentPrincipal, session: SessionDep, _claim: IdempotencyDep
+) -> Response:
+    """Create a user and an event, then fail: neither may survive."""
+    user = await create_user(session, body)
+    record_event(session, "test.extra", ("user", user.id), {})
+    raise Conflict("failing on purpose after writing")
+
+
+@router.post("/users-slow", status_code=201, response_model=UserRead)
+async def test_create_user_slowly(
+    body: UserCreate, _principal: CurrentPrincipal, session: SessionDep, _claim: IdempotencyDep
+) -> Response:
+    """Create a user, taking a while (to overlap concurrent duplicates)."""
+    import asyncio
+
+    await asyncio.sleep(0.5)
+    user = await create_user(session, body)
+    return json_response(UserRead.model_validate(user), status_code=201, version=user.version)
