@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
-from fastapi.security import HTTPBearer, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import after_transaction
@@ -23,12 +22,16 @@ from app.services.rate_limits import RATE_LIMIT_STATE
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a URL
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
+    """The application's runtime (settings, database, caches)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -45,39 +48,27 @@ async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[As
 # scope="function": commit before the response goes out, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
-_people = OAuth2PasswordBearer(
-    tokenUrl=TOKEN_URL,
-    auto_error=False,
-    scheme_name="UserToken",
-    description="Sign in with e-mail and password; send the access token as a Bearer token.",
-)
-_integrations = HTTPBearer(
-    auto_error=False,
-    scheme_name="ApiKey",
-    bearerFormat="tnd_…",
-    description="An integration's API key, sent as `Authorization: Bearer tnd_…`.",
-)
+_PRINCIPAL_STATE = "tandem.principal"
 
 
-async def get_principal(
-    request: Request,
-    runtime: RuntimeDep,
-    session: SessionDep,
-    _user_token: Annotated[str | None, Depends(_people)],
-    _api_key: Annotated[object, Depends(_integrations)],
-    on_behalf_of: Annotated[
-        str | None,
-        Header(
-            alias="On-Behalf-Of",
-            description="API keys with the `on_behalf_of` scope: act as this user id.",
-        ),
-    ] = None,
-) -> Principal:
-    """The authenticated caller; also spends one unit of its request budget."""
+async def get_principal(request: Request) -> Principal:
+    """The authenticated caller; also spends one unit of its request budget.
+
+    It reads its headers itself (no sub-dependencies: this runs on every request, and each
+    FastAPI dependency costs time); the OpenAPI security schemes and the On-Behalf-Of
+    header are documented by `app.openapi` for every route that depends on this.
+    """
+    principal: Principal | None = request.scope.get("state", {}).get(_PRINCIPAL_STATE)
+    if principal is not None:
+        return principal
+    runtime = runtime_of(request)
+    headers = request.headers
     principal = await authenticate(
-        runtime, session, request.headers.get("authorization"), on_behalf_of
+        runtime, headers.get("authorization"), headers.get("on-behalf-of")
     )
-    request.scope.setdefault("state", {})[RATE_LIMIT_STATE] = runtime.budget.spend(principal.key)
+    state = request.scope.setdefault("state", {})
+    state[RATE_LIMIT_STATE] = runtime.budget.spend(principal.key)
+    state[_PRINCIPAL_STATE] = principal
     return principal
 
 
@@ -85,24 +76,22 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 def require(resource: str, action: str) -> Any:
-    """A dependency that authenticates and checks the role/scope permission for an action."""
+    """`Annotated[Principal, require("users", "list")]`: the caller, if their role or scopes
+    allow the action (403 otherwise)."""
     if (resource, action) not in PERMISSIONS:
         raise KeyError(f"no permission defined for {resource}.{action}")
 
-    async def check(principal: CurrentPrincipal) -> Principal:
+    async def check(request: Request) -> Principal:
+        principal = await get_principal(request)
         ensure_allowed(principal, resource, action)
         return principal
 
     check.permission = (resource, action)  # type: ignore[attr-defined]
+    check.authenticates = True  # type: ignore[attr-defined]
     return Depends(check)
 
 
-def allowed(resource: str, action: str) -> Any:
-    """`Annotated[Principal, allowed("users", "list")]`: the caller, if permitted."""
-    return Annotated[Principal, require(resource, action)]
-
-
-def get_if_match(
+async def get_if_match(
     if_match: Annotated[
         str | None,
         Header(
@@ -117,7 +106,7 @@ def get_if_match(
 IfMatch = Annotated[list[str] | None, Depends(get_if_match)]
 
 
-def get_page_request(
+async def get_page_request(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (max {MAX_LIMIT}).")
     ] = DEFAULT_LIMIT,
@@ -187,3 +176,5 @@ class IdempotentReplay(Exception):
 
 
 IdempotencyDep = Annotated[idempotency.Claim | None, Depends(idempotency_claim)]
+
+get_principal.authenticates = True  # type: ignore[attr-defined]

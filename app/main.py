@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
@@ -15,7 +14,6 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse, Response
@@ -25,7 +23,8 @@ import app as package
 from app.core.config import Settings
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
-from app.core.problems import FieldError, Problem, install_problem_handlers
+from app.core.openapi import build_openapi
+from app.core.problems import install_problem_handlers
 from app.core.runtime import Runtime
 from app.deps import IdempotentReplay
 from app.routers import api_clients, audit, auth, health, users
@@ -113,7 +112,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         application.include_router(router)
     application.include_router(health.router)
     _install_docs(application)
-    application.openapi = lambda: _openapi(application)  # type: ignore[method-assign]
+    application.openapi = lambda: build_openapi(application)  # type: ignore[method-assign]
 
     application.add_middleware(
         RequestContextMiddleware,
@@ -156,32 +155,6 @@ def _install_docs(application: FastAPI) -> None:
             redoc_favicon_url="/docs/assets/favicon.png",
             with_google_fonts=False,
         )
-
-
-def _openapi(application: FastAPI) -> dict[str, Any]:
-    if application.openapi_schema:
-        return application.openapi_schema
-    schema = get_openapi(
-        title=application.title,
-        version=application.version,
-        description=application.description,
-        routes=application.routes,
-        tags=[
-            {"name": "Authentication", "description": "Sign in, refresh, sign out."},
-            {"name": "Users", "description": "People and their roles."},
-            {"name": "API clients", "description": "Integration keys (admins)."},
-            {"name": "Audit", "description": "Who did what, when."},
-            {"name": "Operations", "description": "Health probes and metrics."},
-        ],
-    )
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in (FieldError, Problem):
-        components[model.__name__] = model.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-    components["Problem"].pop("$defs", None)
-    application.openapi_schema = schema
-    return schema
 
 
 def serve_app() -> FastAPI:

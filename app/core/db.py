@@ -127,7 +127,8 @@ class Database:
         committed = False
         try:
             yield session
-            await session.commit()
+            if session.in_transaction() or session.new or session.dirty or session.deleted:
+                await session.commit()
             committed = True
         except BaseException:
             try:
@@ -136,10 +137,13 @@ class Database:
                 log.debug("rollback failed", exc_info=True)
             raise
         finally:
-            try:
-                await session.close()
-            except Exception:
-                log.debug("session close failed", exc_info=True)
+            # A session that never touched the database has nothing to close (a hot GET
+            # path reads through the lean pool instead).
+            if session.in_transaction() or session.identity_map:
+                try:
+                    await session.close()
+                except Exception:
+                    log.debug("session close failed", exc_info=True)
             for hook in session.info.pop(_AFTER_HOOKS, ()):
                 try:
                     await hook(committed)
@@ -230,24 +234,6 @@ def after_transaction(session: AsyncSession, hook: AfterHook) -> None:
     that must not wait inside it (on SQLite a second writer would wait for our own lock).
     """
     session.info.setdefault(_AFTER_HOOKS, []).append(hook)
-
-
-async def fetch_one(
-    session: AsyncSession, query: CompiledQuery, params: Mapping[str, Any]
-) -> Mapping[str, Any] | None:
-    """A lean read of committed data, outside the session's own transaction.
-
-    Use it for reads that need not see the request's own uncommitted writes (GET routes,
-    credentials); on PostgreSQL it skips the ORM entirely.
-    """
-    return await database_of(session).fetch_one(query, params)
-
-
-async def fetch_all(
-    session: AsyncSession, query: CompiledQuery, params: Mapping[str, Any]
-) -> Sequence[Mapping[str, Any]]:
-    """Like `fetch_one`, for every row."""
-    return await database_of(session).fetch_all(query, params)
 
 
 async def run_write(db: Database, statement: Executable) -> None:

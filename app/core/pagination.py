@@ -21,9 +21,8 @@ from urllib.parse import urlencode
 import orjson
 from pydantic import BaseModel, Field
 from sqlalchemy import BindParameter, ColumnElement, Integer, Select, bindparam, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import CompiledQuery, fetch_all
+from app.core.db import CompiledQuery, Database
 from app.core.errors import FieldProblem, ValidationFailed
 
 DEFAULT_LIMIT = 50
@@ -194,7 +193,7 @@ class ListQuery:
 
     async def page(
         self,
-        session: AsyncSession,
+        db: Database,
         cursors: CursorCodec,
         page: PageRequest,
         *,
@@ -216,7 +215,7 @@ class ListQuery:
             params.update({f"k{i}": v for i, v in enumerate(values)})
         params["page_size"] = page.limit + 1
         query = self._query(order, frozenset(active), page.cursor is not None)
-        rows = await fetch_all(session, query, params)
+        rows = await db.fetch_all(query, params)
         if len(rows) <= page.limit:
             return PageResult(rows, None)
         rows = rows[: page.limit]

@@ -22,6 +22,7 @@ class Principal:
     email: str | None = None
     full_name: str | None = None
     session_id: uuid.UUID | None = None
+    expires_at: float = float("inf")  # when the credential that proved it expires (epoch s)
 
     @property
     def key(self) -> str:

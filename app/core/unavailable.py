@@ -39,7 +39,7 @@ def _is_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sa_exc.TimeoutError):  # pool exhausted
         return True
-    if isinstance(exc, _PG_UNAVAILABLE | ConnectionError | asyncio.TimeoutError):
+    if isinstance(exc, (*_PG_UNAVAILABLE, ConnectionError, asyncio.TimeoutError)):
         return True
     if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
         return True

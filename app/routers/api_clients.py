@@ -10,7 +10,7 @@ from fastapi import Query, Request, Response
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response
-from app.deps import IdempotencyDep, IfMatch, PageDep, RuntimeDep, SessionDep, require
+from app.deps import IdempotencyDep, IfMatch, PageDep, RuntimeDep, SessionDep, require, runtime_of
 from app.routers.base import api_router
 from app.schemas.api_clients import (
     ApiClientCreate,
@@ -48,13 +48,12 @@ async def api_clients_create(
 async def api_clients_list(
     request: Request,
     _principal: Annotated[Principal, require("api_clients", "list")],
-    session: SessionDep,
-    runtime: RuntimeDep,
     page: PageDep,
     revoked: Annotated[bool | None, Query(description="Only revoked or only live keys.")] = None,
 ) -> Response:
     """List integration keys."""
-    result = await api_clients.list_api_clients(session, runtime.cursors, page, revoked=revoked)
+    runtime = runtime_of(request)
+    result = await api_clients.list_api_clients(runtime.db, runtime.cursors, page, revoked=revoked)
     return page_response(request, ApiClientRead, result)
 
 

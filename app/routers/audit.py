@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from app.core.principal import Principal
 from app.core.responses import page_response
-from app.deps import PageDep, RuntimeDep, SessionDep, require
+from app.deps import PageDep, require, runtime_of
 from app.routers.base import api_router
 from app.schemas.audit import AuditEventList, AuditEventRead
 from app.services.audit import list_audit_events
@@ -22,8 +22,6 @@ router = api_router("/audit-events", "Audit")
 async def audit_events_list(
     request: Request,
     _principal: Annotated[Principal, require("audit_events", "list")],
-    session: SessionDep,
-    runtime: RuntimeDep,
     page: PageDep,
     actor_user_id: Annotated[uuid.UUID | None, Query()] = None,
     api_client_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -33,8 +31,9 @@ async def audit_events_list(
     since: Annotated[AwareDatetime | None, Query()] = None,
 ) -> Response:
     """List audit entries, oldest first."""
+    runtime = runtime_of(request)
     result = await list_audit_events(
-        session,
+        runtime.db,
         runtime.cursors,
         page,
         actor_user_id=actor_user_id,

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, IfMatch, PageDep, RuntimeDep, SessionDep, require
+from app.deps import IdempotencyDep, IfMatch, PageDep, RuntimeDep, SessionDep, require, runtime_of
 from app.models.identity import Role
 from app.routers.base import api_router
 from app.schemas.users import PasswordChange, UserCreate, UserList, UserRead, UserUpdate
@@ -47,8 +47,6 @@ async def users_create(
 async def users_list(
     request: Request,
     _principal: Annotated[Principal, require("users", "list")],
-    session: SessionDep,
-    runtime: RuntimeDep,
     page: PageDep,
     role: Annotated[Role | None, Query(description="Only users with this role.")] = None,
     is_active: Annotated[bool | None, Query(description="Only active or inactive users.")] = None,
@@ -58,20 +56,27 @@ async def users_list(
     ] = None,
 ) -> Response:
     """List users (admins and recruiters)."""
+    runtime = runtime_of(request)
     result = await users.list_users(
-        session, runtime.cursors, page, role=role, is_active=is_active, updated_since=updated_since
+        runtime.db,
+        runtime.cursors,
+        page,
+        role=role,
+        is_active=is_active,
+        updated_since=updated_since,
     )
     return page_response(request, UserRead, result)
 
 
 @router.get("/{user_id}", response_model=UserRead, responses=problem_openapi_responses(404))
 async def users_get(
+    request: Request,
     user_id: uuid.UUID,
     principal: Annotated[Principal, require("users", "get")],
-    session: SessionDep,
 ) -> Response:
     """Get a user (staff see everyone, others only themselves)."""
-    return row_response(UserRead, await users.get_user(session, principal, user_id))
+    row = await users.get_user(runtime_of(request).db, principal, user_id)
+    return row_response(UserRead, row)
 
 
 @router.patch(
@@ -126,11 +131,11 @@ async def users_reactivate(
 
 @me_router.get("", response_model=UserRead)
 async def me_get(
+    request: Request,
     principal: Annotated[Principal, require("me", "get")],
-    session: SessionDep,
 ) -> Response:
     """The signed-in user (or the user an integration acts for)."""
-    return row_response(UserRead, await users.get_me(session, principal))
+    return row_response(UserRead, await users.get_me(runtime_of(request).db, principal))
 
 
 @me_router.post("/password", status_code=204, response_class=Response)

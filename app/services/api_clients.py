@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
+from app.core.db import Database
 from app.core.errors import NotFound
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
@@ -66,10 +67,10 @@ async def get_api_client(session: AsyncSession, api_client_id: uuid.UUID) -> Api
 
 
 async def list_api_clients(
-    session: AsyncSession, cursors: CursorCodec, page: PageRequest, *, revoked: bool | None
+    db: Database, cursors: CursorCodec, page: PageRequest, *, revoked: bool | None
 ) -> PageResult:
     """A page of clients, oldest first."""
-    return await API_CLIENTS.page(session, cursors, page, order="id", revoked=revoked)
+    return await API_CLIENTS.page(db, cursors, page, order="id", revoked=revoked)
 
 
 async def update_api_client(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.context import client_address_var, current_actor, current_request_id
+from app.core.db import Database
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.models.base import table_of
 from app.models.identity import AuditEvent
@@ -61,7 +62,7 @@ AUDIT_EVENTS = ListQuery(
 
 
 async def list_audit_events(
-    session: AsyncSession,
+    db: Database,
     cursors: CursorCodec,
     page: PageRequest,
     *,
@@ -74,7 +75,7 @@ async def list_audit_events(
 ) -> PageResult:
     """A page of audit entries, oldest first, filtered."""
     return await AUDIT_EVENTS.page(
-        session,
+        db,
         cursors,
         page,
         order="id",

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, true, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.core.context import Actor, actor_var
-from app.core.db import CompiledQuery, after_transaction, fetch_one, run_write
+from app.core.db import CompiledQuery, run_write
 from app.core.errors import Forbidden, Unauthorized
 from app.core.principal import Principal
 from app.core.runtime import Runtime
@@ -81,12 +81,12 @@ def _user_principal(row: Any, **extra: Any) -> Principal:
 
 
 async def authenticate(
-    runtime: Runtime,
-    session: AsyncSession,
-    authorization: str | None,
-    on_behalf_of: str | None,
+    runtime: Runtime, authorization: str | None, on_behalf_of: str | None
 ) -> Principal:
-    """Resolve the `Authorization` (and `On-Behalf-Of`) headers to a principal, or raise 401/403."""
+    """Resolve the `Authorization` (and `On-Behalf-Of`) headers to a principal, or raise 401/403.
+
+    Lookups read committed data through the lean pool, never the request's transaction.
+    """
     if not authorization:
         raise Unauthorized("Send `Authorization: Bearer <access token or API key>`.")
     scheme, _, credential = authorization.partition(" ")
@@ -95,21 +95,26 @@ async def authenticate(
         raise Unauthorized("Use the Bearer scheme: `Authorization: Bearer <credential>`.")
 
     if credential.startswith("tnd_"):
-        principal = await _api_key_principal(runtime, session, credential)
+        principal = await _api_key_principal(runtime, credential)
         if on_behalf_of:
-            principal = await _act_for_user(runtime, session, principal, on_behalf_of)
+            principal = await _act_for_user(runtime, principal, on_behalf_of)
     else:
         if on_behalf_of:
             raise Forbidden("On-Behalf-Of is only for API keys with the on_behalf_of scope.")
         if runtime.oidc is not None and runtime.oidc.accepts(credential):
-            principal = await _external_principal(runtime, session, credential)
+            principal = await _external_principal(runtime, credential)
         else:
-            principal = await _token_principal(runtime, session, credential)
+            principal = await _token_principal(runtime, credential)
     actor_var.set(Actor(user_id=principal.user_id, api_client_id=principal.api_client_id))
     return principal
 
 
-async def _token_principal(runtime: Runtime, session: AsyncSession, token: str) -> Principal:
+async def _token_principal(runtime: Runtime, token: str) -> Principal:
+    # A client reuses one access token for many requests: remember the verified result for
+    # a moment (never past the token's expiry) instead of re-verifying and re-reading.
+    cached = runtime.principals.get(("token", token))
+    if cached is not None and cached.expires_at > time.time():
+        return cached
     try:
         claims = runtime.tokens.verify(token, token_use=ACCESS_USE)
         user_id = uuid.UUID(str(claims["sub"]))
@@ -118,39 +123,36 @@ async def _token_principal(runtime: Runtime, session: AsyncSession, token: str) 
         raise _invalid(str(exc)) from None
     except ValueError:
         raise _invalid("token has malformed claims") from None
-    cache_key = ("session", user_id, session_id)
-    principal = runtime.principals.get(cache_key)
-    if principal is None:
-        row = await fetch_one(
-            session, _PRINCIPAL_BY_SESSION, {"user_id": user_id, "session_id": session_id}
-        )
-        if row is None:
-            raise _invalid("the session has ended or the user is inactive")
-        principal = _user_principal(row, session_id=session_id)
-        runtime.principals.put(cache_key, principal)
+    row = await runtime.db.fetch_one(
+        _PRINCIPAL_BY_SESSION, {"user_id": user_id, "session_id": session_id}
+    )
+    if row is None:
+        raise _invalid("the session has ended or the user is inactive")
+    principal = _user_principal(row, session_id=session_id, expires_at=float(claims["exp"]))
+    runtime.principals.put(("token", token), principal)
     return principal
 
 
-async def _external_principal(runtime: Runtime, session: AsyncSession, token: str) -> Principal:
+async def _external_principal(runtime: Runtime, token: str) -> Principal:
     assert runtime.oidc is not None  # noqa: S101
     try:
         email = await runtime.oidc.verify(token)
     except TokenError as exc:
         raise _invalid(str(exc)) from None
-    row = await fetch_one(session, _ACTIVE_USER_BY_EMAIL, {"email": email.strip().lower()})
+    row = await runtime.db.fetch_one(_ACTIVE_USER_BY_EMAIL, {"email": email.strip().lower()})
     if row is None:
         raise _invalid("no active Tandem user has this e-mail address")
     return _user_principal(row)
 
 
-async def _api_key_principal(runtime: Runtime, session: AsyncSession, key: str) -> Principal:
+async def _api_key_principal(runtime: Runtime, key: str) -> Principal:
     key_hash = sha256_hex(key)
     cache_key = ("api_key", key_hash)
     principal = runtime.principals.get(cache_key)
     if principal is not None:
         return principal
     prefix = api_key_prefix(key)
-    row = await fetch_one(session, _API_CLIENT_BY_PREFIX, {"prefix": prefix}) if prefix else None
+    row = await runtime.db.fetch_one(_API_CLIENT_BY_PREFIX, {"prefix": prefix}) if prefix else None
     # Compare even when nothing was found, so a miss costs what a hit costs.
     stored_hash = row["key_hash"] if row is not None else sha256_hex("")
     if not constant_time_equals(stored_hash, key_hash) or row is None:
@@ -164,19 +166,16 @@ async def _api_key_principal(runtime: Runtime, session: AsyncSession, key: str) 
     last_used = row["last_used_at"]
     now = utcnow()
     if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
-        # At most one write a minute per key, after (not inside) the request's transaction.
-        touch = update(ApiClient).where(_api_client.id == row["id"]).values(last_used_at=now)
-
-        async def record_use(_committed: bool) -> None:
-            await run_write(runtime.db, touch)
-
-        after_transaction(session, record_use)
+        # At most one write a minute per key, in its own transaction (this request holds none
+        # yet: authentication runs before the handler touches its session).
+        await run_write(
+            runtime.db,
+            update(ApiClient).where(_api_client.id == row["id"]).values(last_used_at=now),
+        )
     return principal
 
 
-async def _act_for_user(
-    runtime: Runtime, session: AsyncSession, client: Principal, header: str
-) -> Principal:
+async def _act_for_user(runtime: Runtime, client: Principal, header: str) -> Principal:
     if SCOPE_ON_BEHALF_OF not in (client.scopes or ()):
         raise Forbidden("This API key lacks the on_behalf_of scope needed for On-Behalf-Of.")
     try:
@@ -186,7 +185,7 @@ async def _act_for_user(
     cache_key = ("obo", user_id)
     user = runtime.principals.get(cache_key)
     if user is None:
-        row = await fetch_one(session, _ACTIVE_USER_BY_ID, {"user_id": user_id})
+        row = await runtime.db.fetch_one(_ACTIVE_USER_BY_ID, {"user_id": user_id})
         if row is None:
             raise Forbidden("On-Behalf-Of must be the id of an active user.")
         user = _user_principal(row)

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
-from app.core.db import CompiledQuery, Database, fetch_one
+from app.core.db import CompiledQuery, Database
 from app.core.errors import RateLimited
 from app.models.base import table_of
 from app.models.identity import RateLimitCounter
@@ -170,12 +170,12 @@ class SignInLimiter:
             (f"signin:address:{address}", self.per_address),
         ]
 
-    async def check(self, session: AsyncSession, email: str, address: str) -> None:
+    async def check(self, email: str, address: str) -> None:
         """Raise 429 when this account or address has failed too often in the current window."""
         now = utcnow()
         window = _window_start(now, int(self.window.total_seconds()))
         for key, limit in self._keys(email, address):
-            row = await fetch_one(session, _COUNTER, {"key": key, "window_start": window})
+            row = await self.db.fetch_one(_COUNTER, {"key": key, "window_start": window})
             if row is not None and row["count"] >= limit:
                 retry = max(1, math.ceil((window + self.window - now).total_seconds()))
                 raise RateLimited(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.core.context import Actor, actor_var
-from app.core.db import CompiledQuery, after_transaction, fetch_one
+from app.core.db import CompiledQuery, after_transaction
 from app.core.errors import Unauthorized
 from app.core.principal import Principal
 from app.core.runtime import Runtime
@@ -91,8 +91,8 @@ async def login(
     """Exchange e-mail and password for tokens. Every failure looks and takes the same."""
     email = email.strip().lower()
     limiter = runtime.sign_in_limiter
-    await limiter.check(session, email, client_address)
-    row = await fetch_one(session, _SIGN_IN_USER, {"email": email})
+    await limiter.check(email, client_address)
+    row = await runtime.db.fetch_one(_SIGN_IN_USER, {"email": email})
     # Verify even without a user (against a dummy hash) so timing does not reveal accounts.
     verified = await anyio.to_thread.run_sync(
         verify_password, row["password_hash"] if row else None, password

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
-from app.core.db import CompiledQuery, fetch_one
+from app.core.db import CompiledQuery, Database
 from app.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
@@ -81,20 +81,18 @@ def user_payload(user: User) -> dict[str, Any]:
     }
 
 
-async def get_user(
-    session: AsyncSession, principal: Principal, user_id: uuid.UUID
-) -> Mapping[str, Any]:
+async def get_user(db: Database, principal: Principal, user_id: uuid.UUID) -> Mapping[str, Any]:
     """One user's public fields (with `version`); people other than staff see only themselves."""
     if not _sees_everyone(principal) and principal.user_id != user_id:
         raise _not_found(user_id)
-    row = await fetch_one(session, _USER_BY_ID, {"user_id": user_id})
+    row = await db.fetch_one(_USER_BY_ID, {"user_id": user_id})
     if row is None:
         raise _not_found(user_id)
     return row
 
 
 async def list_users(
-    session: AsyncSession,
+    db: Database,
     cursors: CursorCodec,
     page: PageRequest,
     *,
@@ -104,7 +102,7 @@ async def list_users(
 ) -> PageResult:
     """A page of users, in creation order, or by `updated_at` when syncing with `updated_since`."""
     return await USERS.page(
-        session,
+        db,
         cursors,
         page,
         order="updated_at" if updated_since is not None else "id",
@@ -236,10 +234,10 @@ async def set_active(
     return user
 
 
-async def get_me(session: AsyncSession, principal: Principal) -> Mapping[str, Any]:
+async def get_me(db: Database, principal: Principal) -> Mapping[str, Any]:
     """The signed-in user (or the user an integration acts for)."""
     assert principal.user_id is not None  # noqa: S101 - guaranteed by the permission
-    return await get_user(session, principal, principal.user_id)
+    return await get_user(db, principal, principal.user_id)
 
 
 async def change_password(

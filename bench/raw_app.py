@@ -1,0 +1,64 @@
+"""The floor: a raw ASGI app (no framework) answering the benchmark's requests with the same
+SQL through asyncpg. Run with uvicorn exactly like the service."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import asyncpg
+import orjson
+
+from app.core.pagination import PageRequest
+from app.services.users import _USER_BY_ID, USERS
+
+DSN = os.environ["BENCH_RAW_DSN"]
+GET_SQL, _ = _USER_BY_ID.postgres()
+# The same statement the service runs for the first page of a list (no filters, no cursor).
+LIST_SQL, _ = USERS._query("id", frozenset(), after=False).postgres()
+
+pool: asyncpg.Pool | None = None
+
+
+async def _send_json(send: Any, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    global pool
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                pool = await asyncpg.create_pool(DSN, min_size=1, max_size=10)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if pool is not None:
+                    await pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if pool is None:
+        raise RuntimeError("lifespan startup did not run")
+    path: str = scope["path"]
+    if path == "/api/v1/users":
+        rows = await pool.fetch(LIST_SQL, PageRequest().limit + 1)
+        data = [dict(r) for r in rows[:50]]
+        body = orjson.dumps(
+            {"data": data, "next_cursor": None, "has_more": len(rows) > 50}, default=str
+        )
+        await _send_json(send, 200, body)
+    elif path.startswith("/api/v1/users/"):
+        row = await pool.fetchrow(GET_SQL, uuid.UUID(path.rsplit("/", 1)[1]))
+        await _send_json(
+            send, 200 if row else 404, orjson.dumps(dict(row) if row else {}, default=str)
+        )
+    else:
+        await _send_json(send, 404, b"{}")
