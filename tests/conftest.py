@@ -235,3 +235,158 @@ async def admin(make_user: MakeUser) -> Actor:
 async def actors(make_user: MakeUser) -> dict[Role, Actor]:
     """One signed-in user per role."""
     return {role: await make_user(role) for role in Role}
+
+
+# --- Identity and access: extra app instances, API keys, a manual clock -------------------
+# (imports kept here so this block only appends to the file)
+import contextlib  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from app.core.clock import set_clock  # noqa: E402
+from app.core.security import new_api_key  # noqa: E402
+from app.models.identity import ApiClient  # noqa: E402
+
+AppFactory = Callable[..., Awaitable[FastAPI]]
+
+
+@pytest.fixture
+async def make_auth_app(backend: Backend, app: FastAPI) -> AsyncIterator[AppFactory]:
+    """Build (and afterwards stop) extra app instances on the same test database, with
+    settings overrides: `await make_auth_app(rate_limit_per_minute=5)`. With
+    `background=False` the lifespan is not run (no background rate-limit sync: the test syncs
+    by hand); only the database is connected. (It uses `app` so that the tables are emptied
+    after the test.)"""
+    stops: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(*, background: bool = True, **overrides: Any) -> FastAPI:
+        application = create_app(
+            make_settings(backend.url, backend.data_dir, **overrides), background=False
+        )
+        if background:
+            stops.append(await start_app(application))
+        else:
+            runtime: Runtime = application.state.runtime
+            await runtime.db.connect()
+            stops.append(runtime.db.dispose)
+        return application
+
+    yield make
+    for stop in reversed(stops):
+        await stop()
+
+
+@contextlib.asynccontextmanager
+async def asgi_client(application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for an extra app instance (the `client` fixture serves the main app)."""
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@dataclass
+class ApiKey:
+    id: uuid.UUID
+    key: str
+
+    def headers(self, on_behalf_of: uuid.UUID | str | None = None) -> dict[str, str]:
+        out = {"Authorization": f"Bearer {self.key}"}
+        if on_behalf_of is not None:
+            out["On-Behalf-Of"] = str(on_behalf_of)
+        return out
+
+
+MakeApiKey = Callable[..., Awaitable[ApiKey]]
+
+
+@pytest.fixture
+def make_api_key(runtime: Runtime) -> MakeApiKey:
+    """Insert an API client with the given scopes straight into the database."""
+
+    async def make(*scopes: str, name: str = "Test integration") -> ApiKey:
+        key, prefix, key_hash = new_api_key()
+        client = ApiClient(name=name, key_prefix=prefix, key_hash=key_hash, scopes=list(scopes))
+        async with runtime.db.unit_of_work(write=True) as session:
+            session.add(client)
+        return ApiKey(id=client.id, key=key)
+
+    return make
+
+
+class ManualClock:
+    """A clock for app.core.clock that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def manual_clock() -> Iterator[ManualClock]:
+    """Freeze app.core.clock a few seconds after the start of the current hour (so every
+    rate-limit window starts with the test), and restore the system clock afterwards."""
+    now = datetime.now(UTC)
+    clock = ManualClock(now.replace(minute=0, second=5, microsecond=0))
+    set_clock(clock)
+    try:
+        yield clock
+    finally:
+        set_clock(None)
+
+
+# --- Identity and access: hand-made JWTs (no JOSE library, so the app's one is really tested)
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+
+import orjson  # noqa: E402
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def encode_jwt(
+    header: dict[str, Any], claims: dict[str, Any], sign: Callable[[bytes], bytes] | None
+) -> str:
+    """`header.payload.signature`, signed by `sign` (None: an empty signature)."""
+    signing_input = f"{b64url(orjson.dumps(header))}.{b64url(orjson.dumps(claims))}".encode()
+    signature = sign(signing_input) if sign is not None else b""
+    return f"{signing_input.decode()}.{b64url(signature)}"
+
+
+def hs256(key: bytes) -> Callable[[bytes], bytes]:
+    return lambda data: hmac.new(key, data, hashlib.sha256).digest()
+
+
+def rs256(private_key: rsa.RSAPrivateKey) -> Callable[[bytes], bytes]:
+    return lambda data: private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+MakeApp = Callable[..., Awaitable[FastAPI]]
+
+
+@pytest.fixture
+async def make_app(backend: Backend, app: FastAPI) -> AsyncIterator[MakeApp]:
+    """Extra app instances (with the support routes) on the test database, with settings
+    overridden (`await make_app(max_body_bytes=2048)`); their lifespans end after the test.
+    (It uses `app` so that the tables are emptied after the test.)"""
+    stops: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(**overrides: Any) -> FastAPI:
+        settings = make_settings(backend.url, backend.data_dir, **overrides)
+        application = create_app(settings, background=False)
+        application.include_router(support_router)
+        stops.append(await start_app(application))
+        return application
+
+    yield make
+    for stop in reversed(stops):
+        await stop()

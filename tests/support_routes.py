@@ -54,3 +54,19 @@ async def test_create_user_slowly(
     await asyncio.sleep(0.5)
     user = await create_user(session, body)
     return json_response(UserRead.model_validate(user), status_code=201, version=user.version)
+
+
+# --- Identity and access: permissions that no app route uses yet --------------------------
+from app.core.errors import NotFound  # noqa: E402
+from app.services.access import PERMISSIONS, ensure_allowed  # noqa: E402
+
+
+@router.get("/permissions/{resource}/{action}", status_code=204, response_class=Response)
+async def test_check_permission(
+    resource: str, action: str, principal: CurrentPrincipal
+) -> Response:
+    """Check one PERMISSIONS entry for the caller (403 if refused), as `require` would."""
+    if (resource, action) not in PERMISSIONS:
+        raise NotFound(f"No permission {resource}.{action}.")
+    ensure_allowed(principal, resource, action)
+    return Response(status_code=204)

@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: SecretStr | None = None
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)
-    public_url: str = "http://127.0.0.1:8000"
 
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
@@ -47,7 +46,6 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     worker_lease_seconds: int = Field(default=300, ge=5)
-    job_max_attempts: int = Field(default=8, ge=1)
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 

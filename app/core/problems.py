@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -133,6 +134,16 @@ _STATUS_ERRORS: dict[int, type[DomainError]] = {
 }
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        route = context.original_route
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Map domain errors, validation errors and HTTP errors to problem+json."""
 
@@ -152,7 +163,11 @@ def install_problem_handlers(app: FastAPI) -> None:
                 404: f"No route matches {request.url.path}.",
                 405: f"{request.method} is not allowed on {request.url.path}.",
             }.get(exc.status_code, error_cls.title)
-            error = error_cls(detail, headers=exc.headers)
+            headers = dict(exc.headers or {})
+            if exc.status_code == 405:
+                # The router names only the route it matched; Allow must list them all.
+                headers["Allow"] = ", ".join(_allowed_methods(request))
+            error = error_cls(detail, headers=headers)
         else:
             return problem_response(
                 status=exc.status_code,

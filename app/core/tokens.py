@@ -195,7 +195,7 @@ def _header(token: str) -> dict[str, Any]:
         header = jwt.get_unverified_header(token)
     except JOSEError:
         raise TokenError("malformed token") from None
-    if not isinstance(header, dict):
+    if not isinstance(header, dict) or not isinstance(header.get("kid", ""), str):
         raise TokenError("malformed token")
     return header
 
