@@ -67,7 +67,7 @@ async def get_principal(request: Request) -> Principal:
         runtime, headers.get("authorization"), headers.get("on-behalf-of")
     )
     state = request.scope.setdefault("state", {})
-    state[RATE_LIMIT_STATE] = runtime.budget.spend(principal.key)
+    state[RATE_LIMIT_STATE] = runtime.budget.spend(principal.budget_key)
     state[_PRINCIPAL_STATE] = principal
     return principal
 

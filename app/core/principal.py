@@ -33,6 +33,14 @@ class Principal:
         return f"user:{self.user_id}"
 
     @property
+    def budget_key(self) -> str:
+        """Whose request budget a request spends: an integration has one budget, whoever
+        it acts for."""
+        if self.api_client_id is not None:
+            return f"client:{self.api_client_id}"
+        return f"user:{self.user_id}"
+
+    @property
     def is_api_client(self) -> bool:
         return self.api_client_id is not None
 

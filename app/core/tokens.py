@@ -34,6 +34,10 @@ class TokenError(Exception):
     """The token is not acceptable; the message is safe to show."""
 
 
+class KeySetUnavailable(Exception):
+    """The external identity provider's keys cannot be loaded right now."""
+
+
 @dataclass(frozen=True, slots=True)
 class SigningKey:
     kid: str
@@ -168,24 +172,34 @@ class ExternalIdentityProvider:
         email = claims.get(self.email_claim)
         if not isinstance(email, str) or "@" not in email:
             raise TokenError("token has no usable e-mail claim")
+        if claims.get("email_verified") is False:
+            # The provider says it has not checked that the caller owns this address.
+            raise TokenError("the provider has not verified this e-mail address")
         return email
 
     async def _load_keys(self) -> None:
         if time.monotonic() - self._fetched_at < _JWKS_REFRESH_SECONDS and self._keys:
             return
-        if self.source.startswith(("https://", "http://")):
-            async with httpx.AsyncClient(timeout=5) as client:
-                response = await client.get(self.source)
-                response.raise_for_status()
-                document = response.json()
-        else:
-            document = orjson.loads(await anyio.Path(self.source).read_bytes())
-        keys: dict[str, tuple[str, Any]] = {}
-        for entry in document.get("keys", []):
-            algorithm = entry.get("alg") or {"RSA": "RS256", "EC": "ES256"}.get(entry.get("kty"))
-            if algorithm not in ASYMMETRIC_ALGORITHMS or "kid" not in entry:
-                continue
-            keys[entry["kid"]] = (algorithm, jwk.construct(entry, algorithm))
+        try:
+            if self.source.startswith(("https://", "http://")):
+                async with httpx.AsyncClient(timeout=5) as client:
+                    response = await client.get(self.source)
+                    response.raise_for_status()
+                    document = response.json()
+            else:
+                document = orjson.loads(await anyio.Path(self.source).read_bytes())
+            keys: dict[str, tuple[str, Any]] = {}
+            for entry in document.get("keys", []):
+                kty = entry.get("kty")
+                algorithm = entry.get("alg") or {"RSA": "RS256", "EC": "ES256"}.get(kty)
+                if algorithm not in ASYMMETRIC_ALGORITHMS or not isinstance(entry.get("kid"), str):
+                    continue
+                keys[entry["kid"]] = (algorithm, jwk.construct(entry, algorithm))
+        except (httpx.HTTPError, OSError, ValueError, AttributeError, JOSEError) as exc:
+            self._fetched_at = time.monotonic()  # do not hammer a provider that is down
+            if self._keys:
+                return  # keep verifying with the keys we have
+            raise KeySetUnavailable(f"{type(exc).__name__}") from exc
         self._keys = keys
         self._fetched_at = time.monotonic()
 

@@ -13,11 +13,11 @@ from sqlalchemy import bindparam, select, true, update
 from app.core.clock import utcnow
 from app.core.context import Actor, actor_var
 from app.core.db import CompiledQuery, run_write
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, ServiceUnavailable, Unauthorized
 from app.core.principal import Principal
 from app.core.runtime import Runtime
 from app.core.security import api_key_prefix, constant_time_equals, sha256_hex
-from app.core.tokens import TokenError
+from app.core.tokens import KeySetUnavailable, TokenError
 from app.models.base import table_of
 from app.models.identity import ApiClient, AuthSession, Role, User
 from app.services.access import SCOPE_ON_BEHALF_OF
@@ -139,6 +139,12 @@ async def _external_principal(runtime: Runtime, token: str) -> Principal:
         email = await runtime.oidc.verify(token)
     except TokenError as exc:
         raise _invalid(str(exc)) from None
+    except KeySetUnavailable:
+        log.warning("the identity provider's keys cannot be loaded", exc_info=True)
+        raise ServiceUnavailable(
+            "The identity provider's signing keys cannot be loaded; retry shortly.",
+            retry_after=10,
+        ) from None
     row = await runtime.db.fetch_one(_ACTIVE_USER_BY_EMAIL, {"email": email.strip().lower()})
     if row is None:
         raise _invalid("no active Tandem user has this e-mail address")

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
-from app.core.db import CompiledQuery, Database
+from app.core.db import Database
 from app.core.errors import RateLimited
 from app.models.base import table_of
 from app.models.identity import RateLimitCounter
@@ -145,16 +146,13 @@ def rate_limit_headers(state: BudgetState) -> dict[str, str]:
     }
 
 
-_COUNTER = CompiledQuery(
-    select(_counter.count).where(
-        _counter.key == bindparam("key"),
-        _counter.window_start == bindparam("window_start"),
-    )
-)
-
-
 class SignInLimiter:
-    """Failed sign-in counters per account and per client address."""
+    """Sign-in attempts per account and per client address, in fixed windows.
+
+    An attempt is counted before the password is checked, in its own committed transaction,
+    so guesses sent in parallel cannot all slip past the limit; a successful sign-in then
+    takes its attempt back.
+    """
 
     def __init__(
         self, db: Database, *, per_account: int, per_address: int, window_minutes: int
@@ -164,37 +162,48 @@ class SignInLimiter:
         self.per_address = per_address
         self.window = timedelta(minutes=window_minutes)
 
-    def _keys(self, email: str, address: str) -> list[tuple[str, int]]:
-        return [
-            (f"signin:account:{email}", self.per_account),
-            (f"signin:address:{address}", self.per_address),
-        ]
+    @staticmethod
+    def _account_key(email: str) -> str:
+        # Hashed: e-mail addresses can be longer than the key column.
+        return "signin:account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
-    async def check(self, email: str, address: str) -> None:
-        """Raise 429 when this account or address has failed too often in the current window."""
+    @staticmethod
+    def _address_key(address: str) -> str:
+        return f"signin:address:{address[:100]}"
+
+    def _window(self) -> tuple[datetime, datetime]:
         now = utcnow()
-        window = _window_start(now, int(self.window.total_seconds()))
-        for key, limit in self._keys(email, address):
-            row = await self.db.fetch_one(_COUNTER, {"key": key, "window_start": window})
-            if row is not None and row["count"] >= limit:
-                retry = max(1, math.ceil((window + self.window - now).total_seconds()))
-                raise RateLimited(
-                    f"Too many failed sign-ins; retry in {retry} s.", retry_after=retry
-                )
+        return now, _window_start(now, int(self.window.total_seconds()))
 
-    async def record_failure(self, email: str, address: str) -> None:
-        """Count a failure in its own transaction (run it after the request's transaction:
-        the request fails, yet the failure must count)."""
-        window = _window_start(utcnow(), int(self.window.total_seconds()))
-        async with self.db.session(write=True) as session:
-            for key, _ in self._keys(email, address):
-                await add_to_counter(session, key, window, 1, self.window)
-            await session.commit()
+    async def attempt(self, email: str, address: str) -> None:
+        """Count one attempt; raise 429 when the account or the address is over its limit."""
+        now, window = self._window()
+        async with self.db.unit_of_work(write=True) as session:
+            account = await add_to_counter(
+                session, self._account_key(email), window, 1, self.window
+            )
+            by_address = await add_to_counter(
+                session, self._address_key(address), window, 1, self.window
+            )
+        if account > self.per_account or by_address > self.per_address:
+            retry = max(1, math.ceil((window + self.window - now).total_seconds()))
+            raise RateLimited(f"Too many failed sign-ins; retry in {retry} s.", retry_after=retry)
 
-    async def clear_account(self, session: AsyncSession, email: str) -> None:
-        """Forget an account's failures after a successful sign-in."""
+    async def succeeded(self, session: AsyncSession, email: str, address: str) -> None:
+        """After a successful sign-in: forget the account's failures and give the address its
+        attempt back (in the request's transaction)."""
+        _, window = self._window()
         await session.execute(
-            delete(RateLimitCounter).where(_counter.key == f"signin:account:{email}")
+            delete(RateLimitCounter).where(_counter.key == self._account_key(email))
+        )
+        await session.execute(
+            update(RateLimitCounter)
+            .where(
+                _counter.key == self._address_key(address),
+                _counter.window_start == window,
+                _counter.count > 0,
+            )
+            .values(count=_counter.count - 1)
         )
 
 

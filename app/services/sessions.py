@@ -91,23 +91,18 @@ async def login(
     """Exchange e-mail and password for tokens. Every failure looks and takes the same."""
     email = email.strip().lower()
     limiter = runtime.sign_in_limiter
-    await limiter.check(email, client_address)
+    await limiter.attempt(email, client_address)
     row = await runtime.db.fetch_one(_SIGN_IN_USER, {"email": email})
     # Verify even without a user (against a dummy hash) so timing does not reveal accounts.
     verified = await anyio.to_thread.run_sync(
         verify_password, row["password_hash"] if row else None, password
     )
     if row is None or not verified or not row["is_active"]:
-
-        async def count_failure(_committed: bool) -> None:
-            await limiter.record_failure(email, client_address)
-
-        after_transaction(session, count_failure)
         log.info("sign-in failed", extra={"client_address": client_address})
         raise Unauthorized(_BAD_LOGIN)
     user = await session.get(User, row["id"])
     assert user is not None  # noqa: S101
-    await limiter.clear_account(session, email)
+    await limiter.succeeded(session, email, client_address)
     if user.password_hash and password_needs_rehash(user.password_hash):
         user.password_hash = await anyio.to_thread.run_sync(hash_password, password)
     auth = AuthSession(

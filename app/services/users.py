@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -176,6 +176,8 @@ async def update_user(
     user = await _load_for_update(session, user_id)
     require_match(if_match, user.version)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if changes.get("role", Role.ADMIN) != Role.ADMIN and user.role == Role.ADMIN:
+        await _keep_an_admin(session, user)
     before = {field: getattr(user, field) for field in changes}
     for field, value in changes.items():
         setattr(user, field, value)
@@ -192,6 +194,19 @@ async def update_user(
             session, "user.updated", object_type="user", object_id=user.id, details=changed
         )
     return user
+
+
+async def _keep_an_admin(session: AsyncSession, leaving: User) -> None:
+    """Refuse to remove the last active admin (nobody could administer users any more)."""
+    others = (
+        await session.execute(
+            select(func.count())
+            .select_from(User)
+            .where(_user.role == Role.ADMIN, _user.is_active.is_(True), _user.id != leaving.id)
+        )
+    ).scalar_one()
+    if others == 0:
+        raise Conflict("This is the last active admin; make someone else an admin first.")
 
 
 async def revoke_sessions(
@@ -220,6 +235,8 @@ async def set_active(
     if not active and principal.user_id == user_id:
         raise Conflict("You cannot deactivate yourself; ask another admin.")
     user = await _load_for_update(session, user_id)
+    if not active and user.is_active and user.role == Role.ADMIN:
+        await _keep_an_admin(session, user)
     if user.is_active == active:
         return user
     user.is_active = active
