@@ -95,10 +95,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(_args: argparse.Namespace) -> int:
     from app.core.runtime import Runtime
+    from app.main import tune_garbage_collector
     from app.worker import Worker
 
     settings = _settings()
     configure_logging(level=settings.log_level, json_format=settings.json_logs)
+    tune_garbage_collector()
 
     async def run() -> None:
         runtime = Runtime.build(settings)
