@@ -6,17 +6,20 @@ from __future__ import annotations
 import os
 import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 import asyncpg
 import orjson
 
-from app.core.pagination import PageRequest
+from app.core.pagination import CursorCodec, PageRequest
 from app.services.users import _USER_BY_ID, USERS
 
 DSN = os.environ["BENCH_RAW_DSN"]
 GET_SQL, _ = _USER_BY_ID.postgres()
 # The same statement the service runs for the first page of a list (no filters, no cursor).
 LIST_SQL, _ = USERS._query("id", frozenset(), after=False).postgres()
+AFTER_SQL, _ = USERS._query("id", frozenset(), after=True).postgres()
+CURSORS = CursorCodec(os.environ.get("BENCH_SECRET", ""))
 
 pool: asyncpg.Pool | None = None
 
@@ -49,7 +52,12 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         raise RuntimeError("lifespan startup did not run")
     path: str = scope["path"]
     if path == "/api/v1/users":
-        rows = await pool.fetch(LIST_SQL, PageRequest().limit + 1)
+        query = parse_qs(scope["query_string"].decode())
+        if "cursor" in query:
+            (after,) = CURSORS.decode(query["cursor"][0], "users|id|", ("uuid",))
+            rows = await pool.fetch(AFTER_SQL, after, PageRequest().limit + 1)
+        else:
+            rows = await pool.fetch(LIST_SQL, PageRequest().limit + 1)
         data = [dict(r) for r in rows[:50]]
         body = orjson.dumps(
             {"data": data, "next_cursor": None, "has_more": len(rows) > 50}, default=str

@@ -39,7 +39,8 @@ PYTHON = sys.executable
 SECRET = "bench-secret-" + uuid.uuid4().hex + uuid.uuid4().hex
 SERVICE_PORT = 8801
 RAW_PORT = 8802
-USERS = 1000
+USERS = 60_000  # enough for page 1,000 of 50
+DEEP_PAGE = 1000
 
 
 @dataclass
@@ -141,6 +142,18 @@ async def _seed(dsn: str) -> tuple[str, str]:
     )
     await conn.close()
     return str(admin_id), str(session_id)
+
+
+async def _deep_cursor(dsn: str) -> str:
+    """The cursor a client holds after paging to page DEEP_PAGE of `GET /api/v1/users`."""
+    from app.core.pagination import CursorCodec
+
+    conn = await asyncpg.connect(dsn)
+    last_id = await conn.fetchval(
+        "SELECT id FROM users ORDER BY id OFFSET $1 LIMIT 1", (DEEP_PAGE - 1) * 50 - 1
+    )
+    await conn.close()
+    return CursorCodec(SECRET).encode("users|id|", [last_id])
 
 
 def _token(admin_id: str, session_id: str) -> str:
@@ -308,6 +321,7 @@ def main() -> int:
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     admin_id, session_id = asyncio.run(_seed(dsn))
     token = _token(admin_id, session_id)
+    deep_cursor = asyncio.run(_deep_cursor(dsn))
 
     service = _start(
         [PYTHON, "-m", "app.cli", "serve", "--no-migrate", "--port", str(SERVICE_PORT)], env
@@ -324,7 +338,7 @@ def main() -> int:
             "--log-level",
             "warning",
         ],
-        {**env, "BENCH_RAW_DSN": dsn},
+        {**env, "BENCH_RAW_DSN": dsn, "BENCH_SECRET": SECRET},
     )
     results: list[Result] = []
     try:
@@ -333,6 +347,7 @@ def main() -> int:
         scenarios = {
             "get one user": f"/api/v1/users/{admin_id}",
             "list 50 users": "/api/v1/users?limit=50",
+            f"list page {DEEP_PAGE}": f"/api/v1/users?limit=50&cursor={deep_cursor}",
         }
         targets = {"tandem": (SERVICE_PORT, service), "raw asyncpg": (RAW_PORT, raw)}
         for scenario, path in scenarios.items():
@@ -413,6 +428,15 @@ def _report(results: list[Result], memory: dict[str, Any], args: argparse.Namesp
         pair = {r.target: r for r in results if r.scenario == scenario}
         ratio = pair["tandem"].requests_per_second / pair["raw asyncpg"].requests_per_second
         print(f"{scenario}: tandem / raw = {ratio:.1%}")
+    pages = {
+        r.scenario: r for r in results if r.target == "tandem" and r.scenario.startswith("list")
+    }
+    first, deep = pages.get("list 50 users"), pages.get(f"list page {DEEP_PAGE}")
+    if first and deep:
+        print(
+            f"tandem page {DEEP_PAGE} / page 1 throughput = "
+            f"{deep.requests_per_second / first.requests_per_second:.0%}"
+        )
     if memory:
         print("\nmemory under sustained load:", json.dumps(memory))
     out = ROOT / "bench" / "results"
