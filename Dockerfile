@@ -30,10 +30,11 @@ ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /srv/tandem
 
-# Dependencies first, read from pyproject.toml alone, so a code change reuses this layer.
-COPY pyproject.toml ./
+# Dependencies first, read from pyproject.toml alone and pinned by constraints.txt (the
+# versions the test suite ran with), so a code change reuses this layer.
+COPY pyproject.toml constraints.txt ./
 RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep=chr(10))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt -c constraints.txt \
     && rm /tmp/requirements.txt
 
 # Then the project itself, editable: puts `app` on the venv's path and the `tandem` command

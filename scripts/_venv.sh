@@ -23,12 +23,13 @@ ensure_venv() {
         .venv/bin/python -m pip install --quiet --upgrade pip
     fi
     stamp=".venv/.installed-${extras:-base}"
-    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
         echo "installing dependencies${extras:+ ($extras)}"
+        # constraints.txt pins the exact versions the suite was run with.
         if [ -n "$extras" ]; then
-            .venv/bin/python -m pip install --quiet -e ".[$extras]"
+            .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[$extras]"
         else
-            .venv/bin/python -m pip install --quiet -e .
+            .venv/bin/python -m pip install --quiet -c constraints.txt -e .
         fi
         touch "$stamp"
     fi
