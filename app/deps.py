@@ -56,7 +56,7 @@ async def get_principal(request: Request) -> Principal:
 
     It reads its headers itself (no sub-dependencies: this runs on every request, and each
     FastAPI dependency costs time); the OpenAPI security schemes and the On-Behalf-Of
-    header are documented by `app.openapi` for every route that depends on this.
+    header are documented by `app.core.openapi` for every route that depends on this.
     """
     principal: Principal | None = request.scope.get("state", {}).get(_PRINCIPAL_STATE)
     if principal is not None:

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.main import create_app
 from app.services.auth import ACCESS_USE
-from tests.conftest import make_settings
+from tests.conftest import make_settings, start_app
 
 # Nothing listens on port 1: connecting is refused at once.
 UNREACHABLE_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/none"
@@ -27,10 +27,12 @@ def asgi_client(application: FastAPI) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def unreachable_app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    """An app whose database does not answer (its lifespan would fail, so it is not run)."""
+    """An app started while its database does not answer: it must start anyway and serve
+    503s until the database is back."""
     application = create_app(make_settings(UNREACHABLE_URL, tmp_path), background=False)
+    stop = await start_app(application)
     yield application
-    await application.state.runtime.db.dispose()
+    await stop()
 
 
 @pytest.fixture

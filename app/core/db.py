@@ -35,6 +35,7 @@ from app.core.config import Settings
 log = logging.getLogger(__name__)
 
 WRITE_OPTION = "tandem_write"
+CONNECT_TIMEOUT_SECONDS = 5
 _PG_DIALECT = AsyncpgDialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
 
 
@@ -91,6 +92,7 @@ class Database:
             pool_timeout=s.db_pool_timeout_seconds,
             pool_pre_ping=True,
             pool_recycle=1800,
+            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
         )
 
     async def connect(self) -> None:
@@ -98,9 +100,12 @@ class Database:
         if self.is_sqlite or self._pg_pool is not None:
             return
         url = make_url(self.url).set(drivername="postgresql")
+        # min_size=0: no connection is needed to start, so a replica that starts while the
+        # database is away serves 503s (and /readyz says why) until it is back.
         self._pg_pool = await asyncpg.create_pool(
             url.render_as_string(hide_password=False),
-            min_size=1,
+            min_size=0,
+            timeout=CONNECT_TIMEOUT_SECONDS,
             max_size=self.settings.db_pool_size,
             init=_init_asyncpg_connection,
             max_inactive_connection_lifetime=300,
@@ -115,9 +120,7 @@ class Database:
 
     def session(self, *, write: bool) -> AsyncSession:
         """A new ORM session; write sessions take SQLite's write lock up front."""
-        session = (self._write_sessions if write else self._read_sessions)()
-        session.info["db"] = self
-        return session
+        return (self._write_sessions if write else self._read_sessions)()
 
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool) -> AsyncIterator[AsyncSession]:
@@ -218,13 +221,6 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
 AfterHook = Callable[[bool], Awaitable[None]]
 _AFTER_HOOKS = "tandem.after_transaction"
-
-
-def database_of(session: AsyncSession) -> Database:
-    """The Database a session was opened from."""
-    db = session.info["db"]
-    assert isinstance(db, Database)  # noqa: S101
-    return db
 
 
 def after_transaction(session: AsyncSession, hook: AfterHook) -> None:

@@ -87,7 +87,7 @@ async def update_api_client(
     for field, value in changes.items():
         setattr(client, field, value)
     await session.flush()
-    forget_api_client(runtime, client.id)
+    forget_api_client(runtime, client.id, session)
     record_audit(
         session,
         "api_client.updated",
@@ -107,7 +107,7 @@ async def revoke_api_client(
         client.revoked_at = utcnow()
         await session.flush()
         record_audit(session, "api_client.revoked", object_type="api_client", object_id=client.id)
-    forget_api_client(runtime, client.id)
+    forget_api_client(runtime, client.id, session)
     return client
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.core.context import Actor, actor_var
-from app.core.db import CompiledQuery, run_write
+from app.core.db import CompiledQuery, after_transaction, run_write
 from app.core.errors import Forbidden, ServiceUnavailable, Unauthorized
 from app.core.principal import Principal
 from app.core.runtime import Runtime
@@ -206,11 +208,27 @@ async def _act_for_user(runtime: Runtime, client: Principal, header: str) -> Pri
     )
 
 
-def forget_user(runtime: Runtime, user_id: uuid.UUID) -> None:
-    """Drop cached principals of a user (after deactivation, logout or a role change)."""
-    runtime.principals.discard_where(lambda p: p is not None and p.user_id == user_id)
+def forget_user(runtime: Runtime, user_id: uuid.UUID, session: AsyncSession | None = None) -> None:
+    """Drop cached principals of a user (after deactivation, logout or a role change): now,
+    and again once `session`'s transaction has ended, so a request that read the old state
+    in between cannot keep it cached."""
+    _forget(runtime, lambda p: p.user_id == user_id, session)
 
 
-def forget_api_client(runtime: Runtime, api_client_id: uuid.UUID) -> None:
+def forget_api_client(
+    runtime: Runtime, api_client_id: uuid.UUID, session: AsyncSession | None = None
+) -> None:
     """Drop cached principals of an API client (after revocation or a scope change)."""
-    runtime.principals.discard_where(lambda p: p is not None and p.api_client_id == api_client_id)
+    _forget(runtime, lambda p: p.api_client_id == api_client_id, session)
+
+
+def _forget(
+    runtime: Runtime, matches: Callable[[Principal], bool], session: AsyncSession | None
+) -> None:
+    runtime.principals.discard_where(lambda p: p is not None and matches(p))
+    if session is not None:
+
+        async def again(_committed: bool) -> None:
+            runtime.principals.discard_where(lambda p: p is not None and matches(p))
+
+        after_transaction(session, again)

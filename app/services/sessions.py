@@ -179,7 +179,7 @@ async def logout(session: AsyncSession, runtime: Runtime, principal: Principal) 
         .where(_auth_session.id == principal.session_id, _auth_session.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason="logout")
     )
-    forget_user(runtime, principal.user_id)
+    forget_user(runtime, principal.user_id, session)
     record_audit(
         session, "auth.signed_out", object_type="auth_session", object_id=principal.session_id
     )

@@ -186,7 +186,7 @@ async def update_user(
         k: {"from": str(before[k]), "to": str(v)} for k, v in changes.items() if before[k] != v
     }
     if changed:
-        forget_user(runtime, user.id)
+        forget_user(runtime, user.id, session)
         record_event(
             session, "user.updated", ("user", user.id), {**user_payload(user), "changes": changed}
         )
@@ -244,7 +244,7 @@ async def set_active(
     if not active:
         await revoke_sessions(session, user.id, "deactivated")
     await session.flush()
-    forget_user(runtime, user.id)
+    forget_user(runtime, user.id, session)
     action = "user.reactivated" if active else "user.deactivated"
     record_event(session, action, ("user", user.id), user_payload(user))
     record_audit(session, action, object_type="user", object_id=user.id)
@@ -281,5 +281,5 @@ async def change_password(
     user.password_changed_at = utcnow()
     await revoke_sessions(session, user.id, "password_changed", keep=principal.session_id)
     await session.flush()
-    forget_user(runtime, user.id)
+    forget_user(runtime, user.id, session)
     record_audit(session, "user.password_changed", object_type="user", object_id=user.id)
