@@ -6,27 +6,36 @@ Each backend is migrated once per session; after each test every table is emptie
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import hmac
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app.core.clock import set_clock
 from app.core.config import Settings, normalise_database_url
 from app.core.migrations import upgrade_to_head
 from app.core.runtime import Runtime
-from app.core.security import hash_password
+from app.core.security import hash_password, new_api_key
 from app.main import create_app
 from app.models import metadata
-from app.models.identity import AuthSession, Role, User
+from app.models.identity import ApiClient, AuthSession, Role, User
 from app.services.auth import ACCESS_USE
 from tests.support_routes import router as support_router
 
@@ -238,14 +247,7 @@ async def actors(make_user: MakeUser) -> dict[Role, Actor]:
 
 
 # --- Identity and access: extra app instances, API keys, a manual clock -------------------
-# (imports kept here so this block only appends to the file)
-import contextlib  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
 
-from app.core.clock import set_clock  # noqa: E402
-from app.core.security import new_api_key  # noqa: E402
-from app.models.identity import ApiClient  # noqa: E402
 
 AppFactory = Callable[..., Awaitable[FastAPI]]
 
@@ -340,13 +342,6 @@ def manual_clock() -> Iterator[ManualClock]:
 
 
 # --- Identity and access: hand-made JWTs (no JOSE library, so the app's one is really tested)
-import base64  # noqa: E402
-import hashlib  # noqa: E402
-import hmac  # noqa: E402
-
-import orjson  # noqa: E402
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 
 
 def b64url(data: bytes) -> str:

@@ -27,7 +27,7 @@ from app.services.jobs import (
     take_due_schedules,
 )
 from app.worker import Worker
-from tests.conftest import make_settings
+from tests.conftest import ManualClock, make_settings
 
 RECORD = "test.platform.record"
 FAIL = "test.platform.always_fails"
@@ -59,17 +59,6 @@ async def always_fail_default_policy(_session, _payload: dict[str, Any]) -> None
 @job_handler(TICK)
 async def tick(_session, _payload: dict[str, Any]) -> None:
     return None
-
-
-class ManualClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
