@@ -70,3 +70,15 @@ async def test_check_permission(
         raise NotFound(f"No permission {resource}.{action}.")
     ensure_allowed(principal, resource, action)
     return Response(status_code=204)
+
+
+@router.post("/unchecked-name", status_code=201)
+async def test_store_unchecked_name(
+    name: str, _principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """Store a name without schema checks (to exercise the database's own refusal)."""
+    from app.models.identity import Role, User
+
+    session.add(User(email="unchecked@example.com", full_name=name, role=Role.INTERVIEWER))
+    await session.flush()
+    return Response(status_code=201)

@@ -181,3 +181,30 @@ async def test_request_id_on_successful_responses(client, admin):
     assert response.headers["x-request-id"] == "ok-1"
     generated = await client.get("/livez")
     assert GENERATED_ID.match(generated.headers["x-request-id"])
+
+
+async def test_control_characters_are_refused_before_the_database(client, admin, backend):
+    body = {"email": "nul@example.com", "full_name": "Ann\x00Smith", "role": "recruiter"}
+    response = await client.post("/api/v1/users", headers=admin.headers, json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "body.full_name"
+    audit = await client.get("/api/v1/audit-events?action=a%00b", headers=admin.headers)
+    assert audit.status_code == 422
+    login = await client.post(
+        "/api/v1/auth/token", data={"username": "admin@example.com\x00", "password": "x"}
+    )
+    assert login.status_code == 401
+
+
+async def test_text_the_database_cannot_store_is_a_422_not_a_500(client, admin, backend):
+    response = await client.post(
+        "/api/v1/_test/unchecked-name", params={"name": "a\x00b"}, headers=admin.headers
+    )
+    if backend.name == "postgresql":
+        # PostgreSQL cannot store NUL: the safety net answers 422 and nothing is written.
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        users = await client.get("/api/v1/users", headers=admin.headers)
+        assert "unchecked@example.com" not in users.text
+    else:
+        assert response.status_code == 201

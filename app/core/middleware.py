@@ -18,10 +18,16 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.context import client_address_var, request_id_var
-from app.core.errors import InternalError, PayloadTooLarge, ServiceUnavailable
+from app.core.errors import (
+    DomainError,
+    InternalError,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from app.core.metrics import Metrics
 from app.core.problems import domain_error_response
-from app.core.unavailable import is_database_unavailable
+from app.core.unavailable import is_database_unavailable, is_unstorable_text
 
 log = logging.getLogger("tandem.request")
 access_log = logging.getLogger("tandem.access")
@@ -151,10 +157,13 @@ class RequestContextMiddleware:
         send: Send,
         state: dict[str, Any],
     ) -> None:
+        error: DomainError
         if is_database_unavailable(exc):
             log.warning("database unavailable: %s", type(exc).__name__)
-            error: InternalError | ServiceUnavailable = ServiceUnavailable(
-                "The database is unavailable; retry shortly.", retry_after=2
+            error = ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2)
+        elif is_unstorable_text(exc):
+            error = ValidationFailed(
+                "A text value contains a character that cannot be stored (such as NUL)."
             )
         else:
             log.error("unhandled error in %s %s", scope["method"], scope["path"], exc_info=exc)

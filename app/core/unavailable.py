@@ -1,4 +1,5 @@
-"""Recognise "the database is away or busy" so it becomes a 503 with Retry-After, not a 500."""
+"""Recognise database failures that are not bugs: "the database is away or busy" (503 with
+Retry-After) and "this text cannot be stored" (422), so neither becomes a 500."""
 
 from __future__ import annotations
 
@@ -46,4 +47,27 @@ def _is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.OperationalError):
         message = str(exc)
         return "database is locked" in message or "unable to open database" in message
+    return False
+
+
+_UNSTORABLE_TEXT = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
+)
+
+
+def is_unstorable_text(exc: BaseException) -> bool:
+    """True when the database refused a text value (PostgreSQL cannot store NUL characters).
+
+    Schemas reject control characters up front; this is the safety net for any input that
+    reaches the database without such a check."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _UNSTORABLE_TEXT) or isinstance(
+            getattr(current, "orig", None), _UNSTORABLE_TEXT
+        ):
+            return True
+        current = current.__cause__ or current.__context__
     return False

@@ -13,6 +13,7 @@ from app.core.responses import page_response
 from app.deps import PageDep, require, runtime_of
 from app.routers.base import api_router
 from app.schemas.audit import AuditEventList, AuditEventRead
+from app.schemas.common import SingleLine
 from app.services.audit import list_audit_events
 
 router = api_router("/audit-events", "Audit")
@@ -25,9 +26,9 @@ async def audit_events_list(
     page: PageDep,
     actor_user_id: Annotated[uuid.UUID | None, Query()] = None,
     api_client_id: Annotated[uuid.UUID | None, Query()] = None,
-    action: Annotated[str | None, Query(max_length=100, examples=["user.created"])] = None,
-    object_type: Annotated[str | None, Query(max_length=50)] = None,
-    object_id: Annotated[str | None, Query(max_length=100)] = None,
+    action: Annotated[SingleLine | None, Query(max_length=100, examples=["user.created"])] = None,
+    object_type: Annotated[SingleLine | None, Query(max_length=50)] = None,
+    object_id: Annotated[SingleLine | None, Query(max_length=100)] = None,
     since: Annotated[AwareDatetime | None, Query()] = None,
 ) -> Response:
     """List audit entries, oldest first."""

@@ -27,4 +27,26 @@ TimeZone = Annotated[
     Field(examples=["Europe/Amsterdam"], description="IANA time zone name."),
     AfterValidator(_check_time_zone),
 ]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+def _single_line(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters or line breaks")
+    return value
+
+
+def _printable_text(value: str) -> str:
+    if any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+SingleLine = Annotated[str, AfterValidator(_single_line)]
+"""One line of text: no control characters (a NUL cannot even be stored)."""
+Text = Annotated[str, AfterValidator(_printable_text)]
+"""Free text: line breaks and tabs allowed, other control characters not."""
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(_single_line),
+]

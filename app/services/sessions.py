@@ -90,6 +90,8 @@ async def login(
 ) -> TokenPair:
     """Exchange e-mail and password for tokens. Every failure looks and takes the same."""
     email = email.strip().lower()
+    if any(ord(ch) < 32 for ch in email):
+        email = ""  # no account has such an address; it fails like any unknown e-mail
     limiter = runtime.sign_in_limiter
     await limiter.attempt(email, client_address)
     row = await runtime.db.fetch_one(_SIGN_IN_USER, {"email": email})
