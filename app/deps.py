@@ -115,7 +115,7 @@ async def get_page_request(
         Query(max_length=2000, description="`next_cursor` from the previous page."),
     ] = None,
 ) -> PageRequest:
-    return PageRequest(limit=limit, cursor=cursor)
+    return PageRequest(limit=limit, cursor=cursor or None)
 
 
 PageDep = Annotated[PageRequest, Depends(get_page_request)]

@@ -202,3 +202,10 @@ async def test_updated_since_needs_a_time_zone(client, admin):
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "query.updated_since"
+
+
+async def test_an_empty_cursor_means_the_first_page(client, admin):
+    first = await client.get("/api/v1/users", headers=admin.headers)
+    empty = await client.get("/api/v1/users?cursor=", headers=admin.headers)
+    assert empty.status_code == 200, empty.text
+    assert empty.json() == first.json()

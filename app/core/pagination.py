@@ -214,7 +214,7 @@ class ListQuery:
             values = cursors.decode(page.cursor, scope, keyset.kinds)
             params.update({f"k{i}": v for i, v in enumerate(values)})
         params["page_size"] = page.limit + 1
-        query = self._query(order, frozenset(active), page.cursor is not None)
+        query = self._query(order, frozenset(active), bool(page.cursor))
         rows = await db.fetch_all(query, params)
         if len(rows) <= page.limit:
             return PageResult(rows, None)
