@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import JSON, DateTime, Enum, String
 from sqlalchemy.engine import Connection
@@ -12,7 +13,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.sql.sqltypes import AutoString
 
-from alembic import context
 from app.core.config import Settings
 from app.models import metadata
 from app.models.base import UTCDateTime

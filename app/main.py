@@ -28,7 +28,17 @@ from app.core.openapi import build_openapi
 from app.core.problems import install_problem_handlers
 from app.core.runtime import Runtime
 from app.deps import IdempotentReplay
-from app.routers import api_clients, audit, auth, health, users
+from app.routers import (
+    api_clients,
+    audit,
+    auth,
+    health,
+    intake_comments,
+    intake_questions,
+    intakes,
+    profiles,
+    users,
+)
 from app.services.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
 from app.worker import Worker
 
@@ -123,7 +133,17 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
 
     application.add_exception_handler(IdempotentReplay, on_replay)
 
-    for router in (auth.router, users.router, users.me_router, api_clients.router, audit.router):
+    for router in (
+        intakes.router,
+        intake_comments.router,
+        intake_questions.router,
+        users.router,
+        profiles.router,
+        users.me_router,
+        auth.router,
+        api_clients.router,
+        audit.router,
+    ):
         application.include_router(router)
     application.include_router(health.router)
     _install_docs(application)

@@ -14,7 +14,8 @@ from app.core.problems import FieldError, Problem
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a URL, not a secret
 TAGS = [
     {"name": "Authentication", "description": "Sign in, refresh, sign out."},
-    {"name": "Users", "description": "People and their roles."},
+    {"name": "Intakes", "description": "The signed standard kickoff per opening."},
+    {"name": "Users", "description": "People, their roles and profiles."},
     {"name": "API clients", "description": "Integration keys (admins)."},
     {"name": "Audit", "description": "Who did what, when."},
     {"name": "Operations", "description": "Health probes and metrics."},

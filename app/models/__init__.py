@@ -10,14 +10,31 @@ from app.models.identity import (
     Role,
     User,
 )
-from app.models.platform import Event, IdempotencyKey, Job, JobSchedule
+from app.models.intakes import (
+    HmProfile,
+    Intake,
+    IntakeComment,
+    IntakeQuestion,
+    IntakeRevision,
+    IntakeSignOff,
+    IntakeTeamMember,
+)
+from app.models.platform import Event, ExternalRef, IdempotencyKey, Job, JobSchedule
 
 __all__ = [
     "ApiClient",
     "AuditEvent",
     "AuthSession",
     "Event",
+    "ExternalRef",
+    "HmProfile",
     "IdempotencyKey",
+    "Intake",
+    "IntakeComment",
+    "IntakeQuestion",
+    "IntakeRevision",
+    "IntakeSignOff",
+    "IntakeTeamMember",
     "Job",
     "JobSchedule",
     "RateLimitCounter",

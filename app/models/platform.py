@@ -96,3 +96,18 @@ class JobSchedule(SQLModel, table=True):
     interval_seconds: int
     next_run_at: datetime = Field(sa_type=UTCDateTime)
     last_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ExternalRef(SQLModel, table=True):
+    """An ATS's id for one of our resources: (resource type, source, external id) is unique."""
+
+    __tablename__ = "external_refs"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    resource_type: str = Field(max_length=50)
+    resource_id: uuid.UUID = Field(index=True)
+    source: str = Field(max_length=50)
+    external_id: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("resource_type", "source", "external_id"),)

@@ -1,0 +1,53 @@
+"""The discussion thread of an intake."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.core.pagination import Page
+from app.schemas.common import Text
+
+CommentBody = Annotated[
+    Text, StringConstraints(min_length=1, max_length=10_000, strip_whitespace=True)
+]
+
+
+class IntakeCommentCreate(BaseModel):
+    """A comment; `mentions` are team members to notify."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: CommentBody = Field(examples=["@Hugo can we move the shortlist date to Friday?"])
+    mentions: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+
+
+class IntakeCommentUpdate(BaseModel):
+    """Edit your comment (within the edit window)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: CommentBody
+    mentions: list[uuid.UUID] | None = Field(default=None, max_length=20)
+
+
+class IntakeCommentRead(BaseModel):
+    """A comment; a deleted one keeps its place with `body: null`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    intake_id: uuid.UUID
+    author_id: uuid.UUID
+    body: str | None
+    mentions: list[uuid.UUID]
+    edited_at: datetime | None
+    deleted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+IntakeCommentList = Page[IntakeCommentRead]

@@ -1,0 +1,56 @@
+"""ATS ids for our resources: (resource type, source, external id) points at one object."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Conflict
+from app.models.base import table_of
+from app.models.platform import ExternalRef
+
+_ref = table_of(ExternalRef).c
+
+
+async def find(
+    session: AsyncSession, resource_type: str, source: str, external_id: str
+) -> uuid.UUID | None:
+    """The id of the object an ATS id points at, if any."""
+    return (
+        await session.execute(
+            select(_ref.resource_id).where(
+                _ref.resource_type == resource_type,
+                _ref.source == source,
+                _ref.external_id == external_id,
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def link(
+    session: AsyncSession,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    source: str,
+    external_id: str,
+) -> bool:
+    """Point an ATS id at an object; False if it already did, 409 if it names another one."""
+    owner = await find(session, resource_type, source, external_id)
+    if owner == resource_id:
+        return False
+    if owner is not None:
+        raise Conflict(
+            f"The external id {source}:{external_id} belongs to another {resource_type}.",
+            extensions={"existing_id": str(owner)},
+        )
+    session.add(
+        ExternalRef(
+            resource_type=resource_type,
+            resource_id=resource_id,
+            source=source,
+            external_id=external_id,
+        )
+    )
+    return True
