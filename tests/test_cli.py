@@ -80,6 +80,8 @@ def test_seed_demo_is_idempotent_and_prints_logins(data_dir, capsys):
     db = sqlite3.connect(data_dir / "tandem.db")
     assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 4
     assert db.execute("SELECT count(*) FROM api_clients").fetchone()[0] == 1
+    statuses = {row[0] for row in db.execute("SELECT status FROM intakes")}
+    assert statuses == {"open", "in_review", "draft", "filled", "on_hold"}
 
 
 def test_seed_demo_is_refused_in_production(data_dir, capsys, monkeypatch):

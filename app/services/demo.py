@@ -1,4 +1,4 @@
-"""Demo data for trying Tandem locally: one user per role and one integration key.
+"""Demo data for trying Tandem locally: one user per role, an integration key, intakes.
 
 Idempotent: running it again changes nothing and reports the same logins. The demo
 passwords are published in the README; they exist only in databases seeded with this.
@@ -16,6 +16,7 @@ from app.core.security import derived_api_key, hash_password
 from app.models.base import table_of
 from app.models.identity import ApiClient, Role, User
 from app.services.access import KNOWN_SCOPES
+from app.services.demo_intakes import seed_intakes
 
 _api_client = table_of(ApiClient).c
 _user = table_of(User).c
@@ -60,6 +61,8 @@ async def seed_demo(session: AsyncSession, secret: str) -> DemoLogins:
         )
         created = True
     await session.flush()
+    if await seed_intakes(session):
+        created = True
     return DemoLogins(
         users=[(str(role), email, password) for email, _, role, password in DEMO_USERS],
         api_key=key,
