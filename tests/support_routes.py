@@ -82,3 +82,21 @@ async def test_store_unchecked_name(
     session.add(User(email="unchecked@example.com", full_name=name, role=Role.INTERVIEWER))
     await session.flush()
     return Response(status_code=201)
+
+
+# --- Intakes: a change whose request fails afterwards -------------------------------------
+import uuid  # noqa: E402
+
+from app.schemas.intakes import IntakeUpdate  # noqa: E402
+from app.services.intakes import apply_changes, load_for_change  # noqa: E402
+
+
+@router.patch("/intakes/{intake_id}/change-then-fail")
+async def test_change_intake_then_fail(
+    intake_id: uuid.UUID, body: IntakeUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """Apply a change to an intake (revision, event and all), then fail: nothing may survive."""
+    intake = await load_for_change(session, principal, intake_id)
+    await apply_changes(session, principal, intake, body.model_dump(exclude_unset=True))
+    await session.flush()
+    raise Conflict("failing on purpose after changing the intake")

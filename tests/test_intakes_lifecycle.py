@@ -261,3 +261,18 @@ async def test_every_invalid_transition_is_a_409_naming_the_states(client, make_
         client, recruiter, "PATCH", url, headers={"If-Match": etag}, json={"level": "X"}
     )
     assert edit.status_code == 409
+
+
+async def test_re_agreement_keeps_the_first_agreement_time(client, make_user):
+    recruiter = await make_user(Role.RECRUITER)
+    manager = await make_user(Role.HIRING_MANAGER)
+    url = await agreed_intake(client, recruiter, manager)
+    first = (await act(client, recruiter, "GET", url)).json()["agreed_at"]
+    etag = (await act(client, recruiter, "GET", url)).headers["etag"]
+    await act(client, recruiter, "PATCH", url, headers={"If-Match": etag}, json={"headcount": 4})
+    await act(client, recruiter, "POST", f"{url}/sign-off", json={"revision": 2})
+    again = await act(client, manager, "POST", f"{url}/sign-off", json={"revision": 2})
+    assert again.json()["status"] == "agreed"
+    assert again.json()["agreed_revision"] == 2
+    # Time to fill counts from the first agreement.
+    assert again.json()["agreed_at"] == first

@@ -35,7 +35,7 @@ def _single_line(value: str) -> str:
     return value
 
 
-def _printable_text(value: str) -> str:
+def printable_text(value: str) -> str:
     if any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value):
         raise ValueError("must not contain control characters")
     return value
@@ -43,7 +43,7 @@ def _printable_text(value: str) -> str:
 
 SingleLine = Annotated[str, AfterValidator(_single_line)]
 """One line of text: no control characters (a NUL cannot even be stored)."""
-Text = Annotated[str, AfterValidator(_printable_text)]
+Text = Annotated[str, AfterValidator(printable_text)]
 """Free text: line breaks and tabs allowed, other control characters not."""
 Name = Annotated[
     str,

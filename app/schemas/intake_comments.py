@@ -6,13 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.pagination import Page
-from app.schemas.common import Text
+from app.schemas.common import printable_text
 
+# Stripped first, so a comment of only spaces is empty (and refused).
 CommentBody = Annotated[
-    Text, StringConstraints(min_length=1, max_length=10_000, strip_whitespace=True)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+    AfterValidator(printable_text),
 ]
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.core.pagination import Page
 from app.schemas.common import STRICT_INPUT, SingleLine, Text
@@ -36,6 +36,13 @@ class IntakeQuestionUpdate(BaseModel):
     required: bool | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
     active: bool | None = None
+
+    @field_validator("text", "required", "position", "active", mode="after")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
 
 
 class IntakeQuestionRead(BaseModel):

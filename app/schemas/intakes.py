@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -162,8 +163,37 @@ class IntakeCreate(_IntakeFields):
         return self
 
 
+# Fields that always have a value: null cannot clear them (send the value you want).
+NOT_NULL_FIELDS = (
+    "title",
+    "remote_policy",
+    "employment_type",
+    "headcount",
+    "pay_period",
+    "must_haves",
+    "nice_to_haves",
+    "deal_breakers",
+    "selling_points",
+    "target_companies",
+    "talent_pools",
+    "answers",
+    "recruiter_id",
+    "hiring_manager_id",
+    "team",
+    "feedback_sla_hours",
+    "hm_review_sla_hours",
+)
+
+
 class IntakeUpdate(_IntakeFields):
     """A partial update: only the fields sent change (null clears an optional field)."""
+
+    @field_validator(*NOT_NULL_FIELDS, mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; send a value (an empty list clears a list)")
+        return value
 
 
 class IntakeUpsert(IntakeCreate):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict
@@ -12,6 +13,16 @@ from app.models.base import table_of
 from app.models.platform import ExternalRef
 
 _ref = table_of(ExternalRef).c
+
+
+async def lock(session: AsyncSession, resource_type: str, source: str, external_id: str) -> None:
+    """Serialise work on one ATS id until the transaction ends, so two first upserts of the
+    same id cannot both create an object (SQLite's write lock already does this)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{resource_type}\x00{source}\x00{external_id}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 async def find(

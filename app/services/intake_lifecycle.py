@@ -150,11 +150,13 @@ async def sign_off(
 
 
 async def _agree(session: AsyncSession, intake: Intake) -> None:
+    now = utcnow()
     intake.agreed_revision = intake.revision
-    intake.agreed_at = utcnow()
+    # The first agreement starts the clock for time to fill; later re-agreements do not.
+    intake.agreed_at = intake.agreed_at or now
     previous = intake.status
     if intake.status == S.IN_REVIEW:
-        intake.status, intake.status_changed_at = S.AGREED, intake.agreed_at
+        intake.status, intake.status_changed_at = S.AGREED, now
     await session.flush()
     record_event(
         session,

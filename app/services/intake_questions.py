@@ -59,7 +59,7 @@ async def update_question(
     if question is None:
         raise NotFound(f"No intake question with id {question_id}.")
     require_match(if_match, question.version)
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    changes = data.model_dump(exclude_unset=True)  # help_text: null clears it
     for field, value in changes.items():
         setattr(question, field, value)
     await session.flush()

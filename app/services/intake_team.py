@@ -100,16 +100,12 @@ def check_consistency(values: Mapping[str, Any]) -> None:
 
 
 def team_json(intake: Intake, members: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    team = [
+    """The read-model copy of the team: recruiter, hiring manager, then the others."""
+    return [
         {"user_id": str(intake.recruiter_id), "team_role": TeamRole.RECRUITER.value},
         {"user_id": str(intake.hiring_manager_id), "team_role": TeamRole.HIRING_MANAGER.value},
+        *extra_members(members, intake.recruiter_id, intake.hiring_manager_id),
     ]
-    seen = {intake.recruiter_id, intake.hiring_manager_id}
-    for member in members:
-        if member["user_id"] not in seen:
-            seen.add(member["user_id"])
-            team.append({"user_id": str(member["user_id"]), "team_role": str(member["team_role"])})
-    return team
 
 
 async def store_team(
@@ -134,9 +130,26 @@ async def store_team(
 
 
 def stored_value(field: str, value: Any) -> Any:
-    """A validated input value in the form the model column holds."""
+    """A validated input value in the form the model column holds (so equal inputs compare
+    equal to what is stored: a requirement without `why` has no `why` key)."""
     if field == "answers" and value is not None:
         return {str(k): v for k, v in value.items()}
-    if field in ("must_haves", "nice_to_haves", "sync_cadence") and value is not None:
+    if field in ("must_haves", "nice_to_haves") and value is not None:
+        return [{k: v for k, v in rules.jsonable(r).items() if v is not None} for r in value]
+    if field == "sync_cadence" and value is not None:
         return rules.jsonable(value)
     return value
+
+
+def extra_members(
+    members: Sequence[Mapping[str, Any]], recruiter_id: uuid.UUID, hiring_manager_id: uuid.UUID
+) -> list[dict[str, str]]:
+    """Coordinators and interviewers as stored: without the two parties, without repeats."""
+    seen = {str(recruiter_id), str(hiring_manager_id)}
+    out = []
+    for member in members:
+        user_id = str(member["user_id"])
+        if user_id not in seen:
+            seen.add(user_id)
+            out.append({"user_id": user_id, "team_role": str(member["team_role"])})
+    return out

@@ -30,6 +30,7 @@ from app.services.intake_queries import (
 )
 from app.services.intake_team import (
     check_consistency,
+    extra_members,
     store_team,
     stored_value,
     validate_answers,
@@ -140,7 +141,11 @@ async def apply_changes(
             for m in intake.team
             if m["team_role"] in (TeamRole.COORDINATOR, TeamRole.INTERVIEWER)
         ]
-        wanted = [{"user_id": str(m["user_id"]), "team_role": str(m["team_role"])} for m in team_in]
+        wanted = extra_members(
+            team_in,
+            incoming.get("recruiter_id") or intake.recruiter_id,
+            incoming.get("hiring_manager_id") or intake.hiring_manager_id,
+        )
         if current != wanted:
             changes["team"] = {"from": current, "to": wanted}
             new_team = team_in
@@ -154,11 +159,19 @@ async def apply_changes(
             "An intake needs a title.", errors=[FieldProblem("body.title", "required", "missing")]
         )
     check_consistency(merged)
+    if merged["recruiter_id"] == merged["hiring_manager_id"]:
+        raise ValidationFailed(
+            "The recruiter and the hiring manager must be different people.",
+            errors=[FieldProblem("body.hiring_manager_id", "same as the recruiter", "same_person")],
+        )
+    # Only people who change are checked: a deactivated party does not block other edits.
     await validate_people(
         session,
         {
             "recruiter_id": merged["recruiter_id"] if "recruiter_id" in changes else None,
-            "hiring_manager_id": merged["hiring_manager_id"],
+            "hiring_manager_id": (
+                merged["hiring_manager_id"] if "hiring_manager_id" in changes else None
+            ),
             "team": new_team or [],
         },
     )
@@ -275,6 +288,7 @@ async def upsert_intake(
 
     Returns the intake and whether it was created.
     """
+    await external_ids.lock(session, RESOURCE, source, external_id)
     existing = await external_ids.find(session, RESOURCE, source, external_id)
     if existing is None:
         intake = await create_intake(session, principal, data)
@@ -287,7 +301,7 @@ async def upsert_intake(
     incoming = data.model_dump(exclude={"external_ids"})
     # A full replacement: fields the ATS leaves out go back to their defaults.
     for field, value in incoming.items():
-        if value is None and field in Intake.model_fields:
+        if value is None and field in Intake.model_fields and field != "recruiter_id":
             incoming[field] = Intake.model_fields[field].get_default(call_default_factory=True)
     if incoming.get("recruiter_id") is None:
         incoming["recruiter_id"] = intake.recruiter_id
