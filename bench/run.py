@@ -166,6 +166,37 @@ def _token(admin_id: str, session_id: str) -> str:
     return token
 
 
+def _create_intake(token: str, admin_id: str) -> str:
+    """One realistic intake, created through the API (the admin recruits and manages)."""
+    import httpx
+
+    base = f"http://127.0.0.1:{SERVICE_PORT}/api/v1"
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers) as http:
+        manager = http.get("/users", params={"role": "hiring_manager", "limit": 1}).json()
+        body = {
+            "title": "Senior Backend Engineer",
+            "department": "Payments",
+            "location": "Amsterdam",
+            "level": "Senior",
+            "headcount": 2,
+            "salary_min": 80000,
+            "salary_max": 100000,
+            "currency": "EUR",
+            "soc_code": "15-1252",
+            "recruiter_id": admin_id,
+            "hiring_manager_id": manager["data"][0]["id"],
+            "must_haves": [{"item": "Production Python", "why": "Three Python services"}],
+            "nice_to_haves": [{"item": "PostgreSQL tuning"}],
+            "selling_points": ["Ownership", "Learning budget"],
+            "shortlist_due_date": "2027-01-15",
+            "target_fill_date": "2027-03-01",
+        }
+        response = http.post("/intakes", json=body)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+
 def _wait_ready(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -344,8 +375,10 @@ def main() -> int:
     try:
         _wait_ready(f"http://127.0.0.1:{SERVICE_PORT}/livez")
         _wait_ready(f"http://127.0.0.1:{RAW_PORT}/api/v1/users/{admin_id}")
+        intake_id = _create_intake(token, admin_id)
         scenarios = {
             "get one user": f"/api/v1/users/{admin_id}",
+            "get one intake": f"/api/v1/intakes/{intake_id}",
             "list 50 users": "/api/v1/users?limit=50",
             f"list page {DEEP_PAGE}": f"/api/v1/users?limit=50&cursor={deep_cursor}",
         }

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.core.etag import etag_for
-from app.core.pagination import Page, PageResult, next_link
+from app.core.pagination import PageResult, next_link
 
 JSON = "application/json"
 M = TypeVar("M", bound=BaseModel)
@@ -43,7 +43,7 @@ def _encode_default(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
-        return str(value)
+        return float(value)  # money is a JSON number, as the schemas declare
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
@@ -87,18 +87,3 @@ def page_response(request: Request, schema: type[M], result: PageResult) -> Resp
             request.url.path, request.query_params.multi_items(), result.next_cursor
         )
     return Response(body, media_type=JSON, headers=headers)
-
-
-def models_page_response(
-    request: Request, schema: type[M], items: list[M], result: PageResult
-) -> Response:
-    """The list envelope for items already built as schema instances (computed fields)."""
-    page = Page[schema](  # type: ignore[valid-type]
-        data=items, next_cursor=result.next_cursor, has_more=result.has_more
-    )
-    headers = {}
-    if result.next_cursor:
-        headers["Link"] = next_link(
-            request.url.path, request.query_params.multi_items(), result.next_cursor
-        )
-    return Response(page.model_dump_json(), media_type=JSON, headers=headers)

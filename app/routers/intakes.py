@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from app.core.pagination import PageResult
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
-from app.core.responses import json_response, models_page_response, page_response
+from app.core.responses import json_response, page_response, row_response
 from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
 from app.models.intakes import Intake, IntakeStatus
 from app.routers.base import api_router
@@ -80,7 +80,7 @@ async def intakes_list(
 ) -> Response:
     """List the intakes you can see (admins and integrations: all; others: their teams')."""
     runtime = runtime_of(request)
-    items, result = await intakes.list_intakes(
+    result = await intakes.list_intakes(
         runtime.db,
         runtime.cursors,
         page,
@@ -91,7 +91,7 @@ async def intakes_list(
         updated_since=updated_since,
         q=q,
     )
-    return models_page_response(request, IntakeRead, items, result)
+    return page_response(request, IntakeRead, result)
 
 
 @router.get("/{intake_id}", response_model=IntakeRead, responses=problem_openapi_responses(404))
@@ -101,8 +101,9 @@ async def intakes_get(
     principal: Annotated[Principal, require("intakes", "get")],
 ) -> Response:
     """Get an intake with its team, sign-offs and deadlines."""
-    read, version = await intakes.get_intake(runtime_of(request).db, principal, intake_id)
-    return json_response(read, version=version)
+    return row_response(
+        IntakeRead, await intakes.get_intake(runtime_of(request).db, principal, intake_id)
+    )
 
 
 @router.patch(

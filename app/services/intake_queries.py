@@ -53,14 +53,50 @@ def sees_every_intake(principal: Principal) -> bool:
     return principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of)
 
 
-def read_model(row: Mapping[str, Any]) -> IntakeRead:
-    """The API's view of an intake row, with its computed sign-off state and deadlines."""
+def read_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The API's view of an intake row as plain values, shaped exactly like `IntakeRead`
+    (hot reads write these with orjson; the contract tests compare them with pydantic's)."""
     values = dict(row)
-    current = [s for s in values["sign_offs"] if s["revision"] == values["revision"]]
+    revision = values["revision"]
+    current = [_sign_off(s) for s in values["sign_offs"] if s["revision"] == revision]
     values["sign_offs"] = current
-    values["sign_off_status"] = rules.sign_off_status(values["status"], values["revision"], current)
+    values["sign_off_status"] = rules.sign_off_status(values["status"], revision, current)
     values["deadlines"] = rules.deadlines(values, utcnow().date())
-    return IntakeRead.model_validate(values)
+    # PostgreSQL's JSONB keeps its own key order: rebuild nested objects in schema order.
+    values["must_haves"] = [_requirement(r) for r in values["must_haves"]]
+    values["nice_to_haves"] = [_requirement(r) for r in values["nice_to_haves"]]
+    values["team"] = [
+        {"user_id": m["user_id"], "team_role": m["team_role"]} for m in values["team"]
+    ]
+    values["external_ids"] = [
+        {"source": e["source"], "external_id": e["external_id"]} for e in values["external_ids"]
+    ]
+    cadence = values["sync_cadence"]
+    if cadence is not None:
+        values["sync_cadence"] = {"frequency": cadence["frequency"], "weekday": cadence["weekday"]}
+    return values
+
+
+def read_model(row: Mapping[str, Any]) -> IntakeRead:
+    """The API's view of an intake row as the schema instance."""
+    return IntakeRead.model_validate(read_values(row))
+
+
+def _requirement(stored: Mapping[str, Any]) -> dict[str, Any]:
+    return {"item": stored["item"], "why": stored.get("why")}
+
+
+def _sign_off(stored: Mapping[str, Any]) -> dict[str, Any]:
+    signed_at = stored["signed_at"]
+    if isinstance(signed_at, str) and signed_at.endswith("+00:00"):
+        signed_at = signed_at[:-6] + "Z"  # as every other UTC timestamp is written
+    return {
+        "party": stored["party"],
+        "user_id": stored["user_id"],
+        "revision": stored["revision"],
+        "signed_at": signed_at,
+        "carried_over": stored.get("carried_over", False),
+    }
 
 
 def row_of(intake: Intake) -> dict[str, Any]:
@@ -87,12 +123,9 @@ async def visible_row(
     return row
 
 
-async def get_intake(
-    db: Database, principal: Principal, intake_id: uuid.UUID
-) -> tuple[IntakeRead, int]:
-    """One intake the caller may see, and its version (for the ETag)."""
-    row = await visible_row(db, principal, intake_id)
-    return read_model(row), int(row["version"])
+async def get_intake(db: Database, principal: Principal, intake_id: uuid.UUID) -> dict[str, Any]:
+    """One intake the caller may see, as read values (with `version`, for the ETag)."""
+    return read_values(await visible_row(db, principal, intake_id))
 
 
 async def list_intakes(
@@ -106,7 +139,7 @@ async def list_intakes(
     hiring_manager_id: uuid.UUID | None = None,
     updated_since: datetime | None = None,
     q: str | None = None,
-) -> tuple[list[IntakeRead], PageResult]:
+) -> PageResult:
     """A page of the intakes the caller may see, filtered; by `updated_at` when syncing."""
     title_like = None
     if q:
@@ -124,7 +157,7 @@ async def list_intakes(
         updated_since=updated_since,
         title_like=title_like,
     )
-    return [read_model(row) for row in result.rows], result
+    return PageResult([read_values(row) for row in result.rows], result.next_cursor)
 
 
 async def load_for_change(

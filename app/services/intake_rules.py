@@ -136,7 +136,9 @@ def deadlines(row: Any, today: date) -> dict[str, Any]:
     """Where each agreed date stands, and how long the opening has been open."""
     status = row["status"]
     if status == IntakeStatus.CANCELLED:
-        return {}
+        return dict.fromkeys(
+            ("shortlist_due_date", "target_fill_date", "days_open", "days_to_target")
+        )
     filled_on = row["filled_at"].date() if row["filled_at"] else None
     started = row["opened_at"] or row["agreed_at"]
     started_on = started.date() if started else None
