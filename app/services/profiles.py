@@ -26,17 +26,6 @@ _PROFILE = CompiledQuery(
     .select_from(table_of(User).outerjoin(table_of(HmProfile), _profile.user_id == _user.id))
     .where(_user.id == bindparam("user_id"))
 )
-EMPTY_FIELDS = (
-    "headline",
-    "bio",
-    "team_description",
-    "working_style",
-    "values_in_people",
-    "interview_style",
-    "growth_paths",
-    "photo_url",
-    "internal_notes",
-)
 
 
 def _may_see_notes(principal: Principal, user_id: uuid.UUID) -> bool:
