@@ -36,7 +36,9 @@ from app.routers import (
     intake_comments,
     intake_questions,
     intakes,
+    plans,
     profiles,
+    training,
     users,
 )
 from app.services.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
@@ -137,6 +139,10 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         intakes.router,
         intake_comments.router,
         intake_questions.router,
+        plans.router,
+        plans.competency_router,
+        training.router,
+        training.exercise_router,
         users.router,
         profiles.router,
         users.me_router,

@@ -17,6 +17,7 @@ from app.models.base import table_of
 from app.models.platform import Job
 from app.services import jobs
 from app.services import maintenance as _maintenance  # noqa: F401 - registers its jobs
+from app.services import training as _training  # noqa: F401 - registers its jobs
 
 _job = table_of(Job).c
 

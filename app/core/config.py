@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=300, ge=5)
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    training_valid_days: int = Field(default=365, ge=1)
 
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1)

@@ -15,6 +15,8 @@ TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a URL, not a secret
 TAGS = [
     {"name": "Authentication", "description": "Sign in, refresh, sign out."},
     {"name": "Intakes", "description": "The signed standard kickoff per opening."},
+    {"name": "Interview plans", "description": "Competencies, plans, kits, readiness."},
+    {"name": "Training", "description": "Interviewer training and calibration."},
     {"name": "Users", "description": "People, their roles and profiles."},
     {"name": "API clients", "description": "Integration keys (admins)."},
     {"name": "Audit", "description": "Who did what, when."},

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.core.etag import etag_for
-from app.core.pagination import PageResult, next_link
+from app.core.pagination import Page, PageResult, next_link
 
 JSON = "application/json"
 M = TypeVar("M", bound=BaseModel)
@@ -87,3 +87,20 @@ def page_response(request: Request, schema: type[M], result: PageResult) -> Resp
             request.url.path, request.query_params.multi_items(), result.next_cursor
         )
     return Response(body, media_type=JSON, headers=headers)
+
+
+def models_response(
+    request: Request, schema: type[M], items: list[Any], result: PageResult
+) -> Response:
+    """The list envelope for ORM objects (cold lists; hot lists use `page_response`)."""
+    page = Page[schema](  # type: ignore[valid-type]
+        data=[schema.model_validate(item) for item in items],
+        next_cursor=result.next_cursor,
+        has_more=result.has_more,
+    )
+    headers = {}
+    if result.next_cursor:
+        headers["Link"] = next_link(
+            request.url.path, request.query_params.multi_items(), result.next_cursor
+        )
+    return Response(page.model_dump_json(), media_type=JSON, headers=headers)

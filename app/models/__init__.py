@@ -19,12 +19,21 @@ from app.models.intakes import (
     IntakeSignOff,
     IntakeTeamMember,
 )
+from app.models.plans import (
+    CalibrationExercise,
+    Competency,
+    InterviewPlan,
+    InterviewPlanVersion,
+    TrainingRecord,
+)
 from app.models.platform import Event, ExternalRef, IdempotencyKey, Job, JobSchedule
 
 __all__ = [
     "ApiClient",
     "AuditEvent",
     "AuthSession",
+    "CalibrationExercise",
+    "Competency",
     "Event",
     "ExternalRef",
     "HmProfile",
@@ -35,11 +44,14 @@ __all__ = [
     "IntakeRevision",
     "IntakeSignOff",
     "IntakeTeamMember",
+    "InterviewPlan",
+    "InterviewPlanVersion",
     "Job",
     "JobSchedule",
     "RateLimitCounter",
     "RefreshToken",
     "Role",
+    "TrainingRecord",
     "User",
     "metadata",
 ]

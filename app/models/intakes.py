@@ -94,6 +94,7 @@ class Intake(Versioned, table=True):
     hiring_manager_id: uuid.UUID = Field(foreign_key="users.id", index=True)
     team: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONVariant)
     interview_plan_id: uuid.UUID | None = None
+    interview_plan_version: int | None = None
 
     feedback_sla_hours: int = 24
     hm_review_sla_hours: int = 48

@@ -281,6 +281,9 @@ class IntakeRead(BaseModel):
     hiring_manager_id: uuid.UUID
     team: list[TeamMember]
     interview_plan_id: uuid.UUID | None
+    interview_plan_version: int | None = Field(
+        description="The plan version this intake agrees to (a new version needs new sign-offs)."
+    )
     feedback_sla_hours: int
     hm_review_sla_hours: int
     shortlist_due_date: date | None

@@ -20,6 +20,7 @@ from app.models.identity import Role
 ADMIN = frozenset({Role.ADMIN})
 STAFF = frozenset({Role.ADMIN, Role.RECRUITER})
 EVERYONE = frozenset(Role)
+PLANNERS = frozenset({Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER})
 
 SCOPE_ON_BEHALF_OF = "on_behalf_of"
 
@@ -66,6 +67,17 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("intake_comments", "create"): Permission(EVERYONE, "intakes:write", requires_user=True),
     ("intake_comments", "update"): Permission(EVERYONE, "intakes:write", requires_user=True),
     ("intake_comments", "delete"): Permission(EVERYONE, "intakes:write", requires_user=True),
+    ("competencies", "read"): Permission(EVERYONE, "interview_plans:read"),
+    ("competencies", "manage"): Permission(STAFF, "interview_plans:write"),
+    ("interview_plans", "read"): Permission(PLANNERS, "interview_plans:read"),
+    ("interview_plans", "manage"): Permission(PLANNERS, "interview_plans:write"),
+    ("interview_plans", "get_kit"): Permission(EVERYONE, "interview_plans:read"),
+    ("calibration_exercises", "read"): Permission(EVERYONE, "training:read"),
+    ("calibration_exercises", "manage"): Permission(STAFF, "training:write"),
+    ("training", "read"): Permission(EVERYONE, "training:read"),
+    ("training", "assign"): Permission(PLANNERS, "training:write"),
+    ("training", "progress"): Permission(EVERYONE, "training:write"),
+    ("training", "calibrate"): Permission(EVERYONE, "training:write", requires_user=True),
     ("audit_events", "list"): Permission(ADMIN, "audit:read"),
     ("events", "list"): Permission(ADMIN, "events:read"),
 }
@@ -75,6 +87,7 @@ SCOPE_FAMILIES = (
     "users",
     "intakes",
     "interview_plans",
+    "training",
     "candidates",
     "applications",
     "interviews",

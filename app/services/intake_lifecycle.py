@@ -22,6 +22,7 @@ from app.models.intakes import (
     SignOffParty,
 )
 from app.services import intake_rules as rules
+from app.services import plans
 from app.services.events import record_event
 from app.services.intakes import (
     RESOURCE,
@@ -151,6 +152,8 @@ async def sign_off(
 
 async def _agree(session: AsyncSession, intake: Intake) -> None:
     now = utcnow()
+    if intake.interview_plan_id is not None:
+        await plans.lock_for_agreement(session, intake.interview_plan_id)
     intake.agreed_revision = intake.revision
     # The first agreement starts the clock for time to fill; later re-agreements do not.
     intake.agreed_at = intake.agreed_at or now

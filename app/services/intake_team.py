@@ -14,6 +14,7 @@ from app.core.errors import FieldProblem, ValidationFailed
 from app.models.base import table_of
 from app.models.identity import Role, User
 from app.models.intakes import Intake, IntakeQuestion, IntakeTeamMember, TeamRole
+from app.models.plans import InterviewPlan
 from app.schemas.intakes import check_ranges
 from app.services import intake_rules as rules
 
@@ -88,6 +89,30 @@ async def validate_answers(session: AsyncSession, answers: Mapping[Any, Any] | N
                 for key in unknown
             ],
         )
+
+
+async def plan_version_for(
+    session: AsyncSession, intake: Intake, plan_id: uuid.UUID | None
+) -> int | None:
+    """Check a plan may be attached to this intake (it exists, is no template, belongs to no
+    other intake) and claim it; its current version, or None when detaching."""
+    if plan_id is None:
+        return None
+    plan = await session.get(InterviewPlan, plan_id, with_for_update=True)
+    problem = None
+    if plan is None:
+        problem = "no such interview plan"
+    elif plan.is_template:
+        problem = "a template cannot be attached; copy it for this intake"
+    elif plan.intake_id not in (None, intake.id):
+        problem = "this plan belongs to another intake"
+    if plan is None or problem is not None:
+        raise ValidationFailed(
+            "The interview plan cannot be attached.",
+            errors=[FieldProblem("body.interview_plan_id", problem or "invalid", "invalid_plan")],
+        )
+    plan.intake_id = intake.id
+    return plan.plan_version
 
 
 def check_consistency(values: Mapping[str, Any]) -> None:

@@ -31,6 +31,7 @@ from app.services.intake_queries import (
 from app.services.intake_team import (
     check_consistency,
     extra_members,
+    plan_version_for,
     store_team,
     stored_value,
     validate_answers,
@@ -177,6 +178,14 @@ async def apply_changes(
     )
     if "answers" in changes:
         await validate_answers(session, incoming["answers"])
+    if "interview_plan_id" in changes:
+        version = await plan_version_for(session, intake, incoming["interview_plan_id"])
+        if version != intake.interview_plan_version:
+            changes["interview_plan_version"] = {
+                "from": intake.interview_plan_version,
+                "to": version,
+            }
+        intake.interview_plan_version = version
     for field in changes:
         if field != "team":
             setattr(intake, field, stored_value(field, incoming[field]))
@@ -242,6 +251,36 @@ async def _new_revision(
 def snapshot(intake: Intake) -> dict[str, Any]:
     """Everything the agreement covers, as JSON."""
     return {field: rules.jsonable(getattr(intake, field)) for field in rules.AGREEMENT_FIELDS}
+
+
+async def note_plan_version(
+    session: AsyncSession, intake: Intake, plan_id: uuid.UUID, version: int
+) -> None:
+    """The intake's plan is (now) `plan_id` at `version`; a change is material, so from
+    review on both sides sign again."""
+    changes: dict[str, Any] = {}
+    if intake.interview_plan_id != plan_id:
+        changes["interview_plan_id"] = {
+            "from": rules.jsonable(intake.interview_plan_id),
+            "to": str(plan_id),
+        }
+    if intake.interview_plan_version != version:
+        changes["interview_plan_version"] = {"from": intake.interview_plan_version, "to": version}
+    if not changes:
+        return
+    intake.interview_plan_id, intake.interview_plan_version = plan_id, version
+    previous_status = intake.status
+    if intake.status in rules.REVIEWED_STATUSES:
+        await _new_revision(session, intake, changes, material=True)
+    await session.flush()
+    record_event(
+        session,
+        "intake.updated",
+        (RESOURCE, intake.id),
+        {**_event_payload(intake), "changes": changes, "material": True},
+    )
+    if intake.status != previous_status:
+        record_status_change(session, intake, previous_status)
 
 
 def record_status_change(session: AsyncSession, intake: Intake, previous: str) -> None:
