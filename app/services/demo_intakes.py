@@ -18,8 +18,10 @@ from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.identity import Role, User
 from app.models.intakes import HmProfile, Intake, IntakeQuestion
+from app.models.plans import InterviewPlan
 from app.schemas.intakes import IntakeCreate
-from app.services import intake_lifecycle, intakes
+from app.schemas.plans import InterviewPlanCopy
+from app.services import demo_plans, intake_lifecycle, intakes, plans
 
 _user = table_of(User).c
 
@@ -100,6 +102,18 @@ async def seed_intakes(session: AsyncSession) -> bool:
         values.update(extra)
         return IntakeCreate.model_validate(values)
 
+    templates = await demo_plans.seed_library(session, _as(recruiter))
+
+    async def with_plan(intake: Intake, template: str) -> InterviewPlan:
+        plan = await plans.copy_plan(
+            session,
+            _as(recruiter),
+            templates[template].id,
+            InterviewPlanCopy(intake_id=intake.id, name=f"{intake.title} loop"),
+        )
+        await demo_plans.staff_pools(session, plan, manager.id, interviewer.id)
+        return plan
+
     async def agree(intake: Intake) -> None:
         await intake_lifecycle.submit_for_review(session, _as(recruiter), intake.id)
         await intake_lifecycle.sign_off(session, _as(recruiter), intake.id, intake.revision)
@@ -108,7 +122,9 @@ async def seed_intakes(session: AsyncSession) -> bool:
     backend = await intakes.create_intake(
         session, _as(recruiter), body("Senior Backend Engineer", soc_code="15-1252", headcount=2)
     )
+    backend_plan = await with_plan(backend, "engineering")
     await agree(backend)
+    await demo_plans.seed_training(session, backend_plan, manager.id, interviewer.id)
     await intake_lifecycle.transition(session, _as(recruiter), backend.id, "open")
 
     designer = await intakes.create_intake(
@@ -116,6 +132,7 @@ async def seed_intakes(session: AsyncSession) -> bool:
         _as(recruiter),
         body("Product Designer", soc_code="27-1024", salary_min=60000, salary_max=75000),
     )
+    await with_plan(designer, "engineering")
     await intake_lifecycle.submit_for_review(session, _as(recruiter), designer.id)
     await intake_lifecycle.sign_off(session, _as(recruiter), designer.id, designer.revision)
 
@@ -137,6 +154,7 @@ async def seed_intakes(session: AsyncSession) -> bool:
         _as(recruiter),
         body("Customer Success Lead", soc_code="11-2022", department="Customer Success"),
     )
+    await with_plan(support, "sales")
     await agree(support)
     await intake_lifecycle.transition(session, _as(recruiter), support.id, "open")
     await intake_lifecycle.transition(session, _as(recruiter), support.id, "put_on_hold")

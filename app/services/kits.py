@@ -17,17 +17,17 @@ from app.services.plans import may_read
 
 RATING_NAMES = {"1": "strong no", "2": "no", "3": "yes", "4": "strong yes"}
 DO = (
-    "Ask every candidate for this stage the same core questions, so answers can be compared.",
-    "Take notes on evidence (what the candidate said and did), not impressions.",
-    "Rate each competency against the rubric, and submit your evaluation within the SLA.",
-    "Tell the candidate how the rest of the process works and when they will hear back.",
+    "ask every candidate for this stage the same core questions, so answers compare",
+    "note evidence (what the candidate said and did), not impressions",
+    "rate each competency against the rubric, and submit your evaluation within the SLA",
+    "tell the candidate how the process continues and when they will hear back",
 )
 DONT = (
-    "Do not ask about age, family plans, pregnancy, religion, health, disability, ethnicity, "
-    "nationality, sexual orientation, marital status or union membership.",
-    "Do not ask for salary history where the law forbids it; ask about expectations instead.",
-    "Do not discuss your rating with other interviewers before everyone has submitted.",
-    "Do not promise an outcome, a salary or a start date.",
+    "ask about age, family plans, pregnancy, religion, health, disability, ethnicity, "
+    "nationality, sexual orientation, marital status or union membership",
+    "ask for salary history where the law forbids it; ask about expectations instead",
+    "discuss your rating with other interviewers before everyone has submitted",
+    "promise an outcome, a salary or a start date",
 )
 INTRO_MINUTES = 5
 WRAP_UP_MINUTES = 5
