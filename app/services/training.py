@@ -161,6 +161,8 @@ async def assign(
     if record is None:
         record = TrainingRecord(user_id=user_id, plan_id=plan_id, stage_id=stage_id)
         session.add(record)
+        await session.flush()
+        _status_event(session, record, None)
     else:
         previous = record.state
         record.state, record.shadow_count, record.reverse_shadow_count = T.ASSIGNED, 0, 0
