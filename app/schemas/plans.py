@@ -43,12 +43,21 @@ class CompetencyCreate(BaseModel):
 
 
 class CompetencyUpdate(BaseModel):
+    """Change a competency; `description` and `category` may be cleared with null."""
+
     model_config = STRICT_INPUT
 
     name: Name | None = None
     description: LongText | None = None
     category: Category | None = None
     rubric: Rubric | None = None
+
+    @field_validator("name", "rubric")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
 
 
 class CompetencyRead(BaseModel):

@@ -187,7 +187,7 @@ async def apply_changes(
             }
         intake.interview_plan_version = version
     for field in changes:
-        if field != "team":
+        if field not in ("team", "interview_plan_version"):
             setattr(intake, field, stored_value(field, incoming[field]))
     if new_team is not None or {"recruiter_id", "hiring_manager_id"} & set(changes):
         await store_team(session, intake, new_team)

@@ -45,9 +45,13 @@ def _templates() -> Environment:
 
 
 def _time_plan(duration: int, questions: int) -> list[dict[str, Any]]:
+    intro, wrap_up = INTRO_MINUTES, WRAP_UP_MINUTES
     candidate_time = 10 if duration >= 45 else 5
-    asking = max(duration - INTRO_MINUTES - candidate_time - WRAP_UP_MINUTES, 0)
-    slots = [(INTRO_MINUTES, "Introductions, and how this conversation will go")]
+    if duration < 30:
+        # Short stages: keep at least half the time for the questions themselves.
+        intro = wrap_up = candidate_time = max(duration // 6, 1) if duration >= 3 else 0
+    asking = max(duration - intro - candidate_time - wrap_up, 0)
+    slots = [(intro, "Introductions, and how this conversation will go")]
     if questions:
         per_question, extra = divmod(asking, questions)
         for i in range(questions):
@@ -56,7 +60,7 @@ def _time_plan(duration: int, questions: int) -> list[dict[str, Any]]:
         slots.append((asking, "Structured questions"))
     slots += [
         (candidate_time, "The candidate's questions"),
-        (WRAP_UP_MINUTES, "Next steps and close"),
+        (wrap_up, "Next steps and close"),
     ]
     plan, start = [], 0
     for minutes, activity in slots:

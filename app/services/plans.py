@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from app.core.errors import FieldProblem, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, PageRequest, PageResult
 from app.core.principal import Principal
@@ -259,7 +259,6 @@ async def _intake_for(session: AsyncSession, principal: Principal, intake_id: uu
 async def attach(session: AsyncSession, plan: InterviewPlan, intake: Intake) -> None:
     """Make `plan` the intake's plan (a material change for an intake under review)."""
     plan.intake_id = intake.id
-    intake.interview_plan_id = plan.id
     await session.flush()
     await note_plan_version(session, intake, plan.id, plan.plan_version)
 
@@ -350,6 +349,12 @@ async def update_plan(
     if not changed:
         return plan
     intake = await session.get(Intake, plan.intake_id) if plan.intake_id else None
+    if intake is not None and intake.status not in intake_rules.EDITABLE_STATUSES:
+        raise InvalidState(
+            "change the plan of a closed intake (copy it for a new one)",
+            intake.status,
+            intake_rules.EDITABLE_STATUSES,
+        )
     content_changed = bool(changed & {"stages", "name", "description"})
     if content_changed and _frozen(plan, intake):
         await freeze_version(session, plan)

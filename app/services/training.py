@@ -153,7 +153,7 @@ async def assign(
             .with_for_update()
         )
     ).scalar_one_or_none()
-    if record is not None and record.state != T.EXPIRED:
+    if record is not None and record.state != T.EXPIRED and not _lapsed(record):
         raise Conflict(
             "This person already has a training record for the stage.",
             extensions={"existing_id": str(record.id), "state": str(record.state)},
@@ -214,6 +214,8 @@ async def advance(
             raise Forbidden("Only the trainee or a coach marks the kit studied.")
         _ensure(record, "mark studied", frozenset({T.ASSIGNED}))
         record.state, record.studied_at = T.STUDIED, now
+        if plan.shadows_required == 0:
+            record.state = T.SHADOWED  # nothing to shadow for this plan
     elif not coach:
         raise Forbidden("Recruiters, admins and the intake's hiring manager record progress.")
     elif action == "record_shadow":
@@ -280,6 +282,14 @@ async def _expire_job(session: AsyncSession, _payload: dict[str, Any]) -> None:
 
 
 periodic("training.expire", timedelta(hours=1), "training.expire")
+
+
+def _lapsed(record: TrainingRecord) -> bool:
+    return (
+        record.state == T.QUALIFIED
+        and record.expires_at is not None
+        and record.expires_at <= utcnow()
+    )
 
 
 def is_qualified(record: TrainingRecord | None) -> bool:
@@ -368,6 +378,8 @@ async def calibrate(
 ) -> dict[str, Any]:
     """Score a trainee's ratings of an exercise against its reference; kept on the record."""
     record = await _load(session, principal, training_id)
+    if record.user_id != principal.user_id and not _unrestricted(principal):
+        raise Forbidden("Calibrate your own training; coaches see the results.")
     exercise = await session.get(CalibrationExercise, exercise_id)
     if exercise is None:
         raise ValidationFailed(
