@@ -100,3 +100,15 @@ async def test_change_intake_then_fail(
     await apply_changes(session, principal, intake, body.model_dump(exclude_unset=True))
     await session.flush()
     raise Conflict("failing on purpose after changing the intake")
+
+
+@router.post("/unchecked-number", status_code=201)
+async def test_store_unchecked_number(
+    number: int, _principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """Store an integer without schema bounds (to exercise the database's own refusal)."""
+    from app.models.intakes import IntakeQuestion
+
+    session.add(IntakeQuestion(text="Unchecked", position=number))
+    await session.flush()
+    return Response(status_code=201)

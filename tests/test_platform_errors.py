@@ -208,3 +208,26 @@ async def test_text_the_database_cannot_store_is_a_422_not_a_500(client, admin, 
         assert "unchecked@example.com" not in users.text
     else:
         assert response.status_code == 201
+
+
+async def test_huge_numbers_in_paths_and_queries_are_422(client, admin):
+    big = 10**30
+    for path in (
+        f"/api/v1/intakes/00000000-0000-0000-0000-000000000000/diff?from={big}&to=1",
+        f"/api/v1/intakes/00000000-0000-0000-0000-000000000000/revisions/{big}",
+        f"/api/v1/interview-plans/00000000-0000-0000-0000-000000000000/versions/{big}",
+    ):
+        response = await client.get(path, headers=admin.headers)
+        assert response.status_code == 422, path
+
+
+async def test_a_number_the_database_cannot_store_is_a_422_not_a_500(client, admin):
+    response = await client.post(
+        "/api/v1/_test/unchecked-number", params={"number": 10**30}, headers=admin.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    fine = await client.post(
+        "/api/v1/_test/unchecked-number", params={"number": 7}, headers=admin.headers
+    )
+    assert fine.status_code == 201

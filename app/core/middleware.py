@@ -27,7 +27,7 @@ from app.core.errors import (
 )
 from app.core.metrics import Metrics
 from app.core.problems import domain_error_response
-from app.core.unavailable import is_database_unavailable, is_unstorable_text
+from app.core.unavailable import is_database_unavailable, is_unstorable_value
 
 log = logging.getLogger("tandem.request")
 access_log = logging.getLogger("tandem.access")
@@ -161,9 +161,9 @@ class RequestContextMiddleware:
         if is_database_unavailable(exc):
             log.warning("database unavailable: %s", type(exc).__name__)
             error = ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2)
-        elif is_unstorable_text(exc):
+        elif is_unstorable_value(exc):
             error = ValidationFailed(
-                "A text value contains a character that cannot be stored (such as NUL)."
+                "A value cannot be stored: text with a NUL character, or a number out of range."
             )
         else:
             log.error("unhandled error in %s %s", scope["method"], scope["path"], exc_info=exc)

@@ -1,5 +1,5 @@
 """Recognise database failures that are not bugs: "the database is away or busy" (503 with
-Retry-After) and "this text cannot be stored" (422), so neither becomes a 500."""
+Retry-After) and "this value cannot be stored" (422), so neither becomes a 500."""
 
 from __future__ import annotations
 
@@ -50,23 +50,25 @@ def _is_unavailable(exc: BaseException) -> bool:
     return False
 
 
-_UNSTORABLE_TEXT = (
-    asyncpg.exceptions.CharacterNotInRepertoireError,
-    asyncpg.exceptions.UntranslatableCharacterError,
+_UNSTORABLE = (
+    # SQLSTATE class 22, "data exception": NUL in text, numbers out of range, and the like.
+    asyncpg.exceptions.DataError,
+    OverflowError,  # an int too large for a 64-bit column (SQLite, and asyncpg's encoder)
 )
 
 
-def is_unstorable_text(exc: BaseException) -> bool:
-    """True when the database refused a text value (PostgreSQL cannot store NUL characters).
+def is_unstorable_value(exc: BaseException) -> bool:
+    """True when the database refused a value itself: text it cannot store (NUL) or a number
+    out of range.
 
-    Schemas reject control characters up front; this is the safety net for any input that
+    Schemas bound and check inputs up front; this is the safety net for any input that
     reaches the database without such a check."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, _UNSTORABLE_TEXT) or isinstance(
-            getattr(current, "orig", None), _UNSTORABLE_TEXT
+        if isinstance(current, _UNSTORABLE) or isinstance(
+            getattr(current, "orig", None), _UNSTORABLE
         ):
             return True
         current = current.__cause__ or current.__context__

@@ -15,7 +15,7 @@ from app.core.responses import json_response, page_response, row_response
 from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
 from app.models.intakes import Intake, IntakeStatus
 from app.routers.base import api_router
-from app.schemas.common import SingleLine
+from app.schemas.common import SequenceNumber, SingleLine
 from app.schemas.intakes import (
     CancelRequest,
     IntakeCreate,
@@ -232,7 +232,7 @@ async def intakes_list_revisions(
 async def intakes_get_revision(
     request: Request,
     intake_id: uuid.UUID,
-    revision: Annotated[int, Path(ge=1)],
+    revision: Annotated[SequenceNumber, Path()],
     principal: Annotated[Principal, require("intakes", "read_revisions")],
 ) -> Response:
     """One revision: the whole intake as it stood, and what changed."""
@@ -249,8 +249,8 @@ async def intakes_diff(
     request: Request,
     intake_id: uuid.UUID,
     principal: Annotated[Principal, require("intakes", "read_revisions")],
-    from_revision: Annotated[int, Query(alias="from", ge=1)],
-    to_revision: Annotated[int, Query(alias="to", ge=1)],
+    from_revision: Annotated[SequenceNumber, Query(alias="from")],
+    to_revision: Annotated[SequenceNumber, Query(alias="to")],
 ) -> Response:
     """Field-by-field differences between two revisions."""
     diff = await intake_revisions.diff_revisions(

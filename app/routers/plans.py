@@ -13,6 +13,7 @@ from app.core.responses import json_response, models_response, page_response
 from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
 from app.models.plans import InterviewPlan
 from app.routers.base import api_router
+from app.schemas.common import SequenceNumber
 from app.schemas.plans import (
     CompetencyCreate,
     CompetencyList,
@@ -126,7 +127,7 @@ async def interview_plans_copy(
 )
 async def interview_plans_get_version(
     plan_id: uuid.UUID,
-    version: Annotated[int, Path(ge=1)],
+    version: Annotated[SequenceNumber, Path()],
     principal: Annotated[Principal, require("interview_plans", "read")],
     session: SessionDep,
 ) -> Response:

@@ -41,6 +41,8 @@ def printable_text(value: str) -> str:
     return value
 
 
+# Revision and version numbers: positive, and small enough for any database integer.
+SequenceNumber = Annotated[int, Field(ge=1, le=2_000_000_000)]
 SingleLine = Annotated[str, AfterValidator(_single_line)]
 """One line of text: no control characters (a NUL cannot even be stored)."""
 Text = Annotated[str, AfterValidator(printable_text)]

@@ -30,7 +30,7 @@ from app.models.intakes import (
     SignOffParty,
     TeamRole,
 )
-from app.schemas.common import STRICT_INPUT, Name, SingleLine, Text
+from app.schemas.common import STRICT_INPUT, Name, SequenceNumber, SingleLine, Text
 
 
 @cache
@@ -315,7 +315,7 @@ class SignOffCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    revision: int = Field(ge=1, examples=[3])
+    revision: SequenceNumber = Field(examples=[3])
 
 
 class CancelRequest(BaseModel):
