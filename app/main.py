@@ -30,14 +30,18 @@ from app.core.runtime import Runtime
 from app.deps import IdempotentReplay
 from app.routers import (
     api_clients,
+    applications,
     audit,
     auth,
+    candidates,
     health,
+    imports,
     intake_comments,
     intake_questions,
     intakes,
     plans,
     profiles,
+    public,
     training,
     users,
 )
@@ -99,7 +103,10 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.db.connect()
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(runtime.budget.run(stop), name="rate-limit-sync")]
+        tasks = [
+            asyncio.create_task(runtime.budget.run(stop), name="rate-limit-sync"),
+            asyncio.create_task(runtime.read_audit.run(stop), name="read-audit"),
+        ]
         if background and settings.worker_in_process:
             tasks.append(asyncio.create_task(Worker(runtime).run(stop), name="worker"))
         try:
@@ -143,8 +150,12 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         plans.competency_router,
         training.router,
         training.exercise_router,
+        candidates.router,
+        applications.router,
+        imports.router,
         users.router,
         profiles.router,
+        applications.me_router,
         users.me_router,
         auth.router,
         api_clients.router,
@@ -152,6 +163,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     ):
         application.include_router(router)
     application.include_router(health.router)
+    application.include_router(public.router)
     _install_docs(application)
     application.openapi = lambda: build_openapi(application)  # type: ignore[method-assign]
 
@@ -162,6 +174,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         trusted_proxy_count=settings.trusted_proxy_count,
         access_log_enabled=settings.access_log,
         extra_headers=_rate_limit_headers,
+        upload_limits={"/api/v1/imports": settings.max_upload_bytes},
     )
     return application
 

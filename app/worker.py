@@ -15,6 +15,8 @@ from sqlalchemy import update
 from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.platform import Job
+from app.services import applications as _applications  # noqa: F401 - registers its jobs
+from app.services import imports as _imports  # noqa: F401 - registers its jobs
 from app.services import jobs
 from app.services import maintenance as _maintenance  # noqa: F401 - registers its jobs
 from app.services import training as _training  # noqa: F401 - registers its jobs
@@ -79,11 +81,18 @@ class Worker:
         try:
             if kind is None:
                 raise LookupError(f"no handler registered for job kind {job.kind!r}")
-            async with db.unit_of_work(write=True) as session:
-                await kind.run(session, dict(job.payload))
-                await session.execute(
-                    update(Job).where(_job.id == job.id).values(**jobs.finish_job())
-                )
+            if kind.manages_transactions:
+                await kind.run(db, dict(job.payload))
+                async with db.unit_of_work(write=True) as session:
+                    await session.execute(
+                        update(Job).where(_job.id == job.id).values(**jobs.finish_job())
+                    )
+            else:
+                async with db.unit_of_work(write=True) as session:
+                    await kind.run(session, dict(job.payload))
+                    await session.execute(
+                        update(Job).where(_job.id == job.id).values(**jobs.finish_job())
+                    )
         except Exception as exc:
             values = jobs.fail_job(job, f"{type(exc).__name__}: {exc}")
             log.warning(

@@ -136,7 +136,7 @@ def test_path_parameters_are_resource_ids(spec):
     assert names
     # Resources are `{<resource>_id}`; the only other path parameters are an ATS's
     # (source, external id) pair and revision or version numbers.
-    others = {"source", "revision", "version"}
+    others = {"source", "revision", "version", "token"}
     assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*_id", n) for n in names - others), names
 
 

@@ -46,15 +46,27 @@ class CompiledQuery:
     statement: Select[Any]
     _sql: str = ""
     _params: tuple[str, ...] = field(default_factory=tuple)
+    _constants: dict[str, Any] = field(default_factory=dict)
 
     def postgres(self) -> tuple[str, tuple[str, ...]]:
+        """The SQL and its parameter names in `$n` order. (Write IN lists as OR-ed equalities:
+        expanding parameters cannot be compiled ahead of time.)"""
         if not self._sql:
-            compiled = self.statement.compile(
-                dialect=_PG_DIALECT, compile_kwargs={"render_postcompile": True}
-            )
+            compiled = self.statement.compile(dialect=_PG_DIALECT)
             self._sql = str(compiled)
             self._params = tuple(compiled.positiontup or ())
+            # Values written into the statement itself (`status == "active"`).
+            self._constants = {
+                name: bind.value
+                for name, bind in compiled.binds.items()
+                if not bind.required and name in self._params
+            }
         return self._sql, self._params
+
+    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+        """The positional arguments for asyncpg."""
+        sql_names = self.postgres()[1]
+        return [params[n] if n in params else self._constants[n] for n in sql_names]
 
 
 class Database:
@@ -158,9 +170,8 @@ class Database:
     ) -> Mapping[str, Any] | None:
         """Run a compiled read outside any request transaction; the first row or None."""
         if self._pg_pool is not None:
-            sql, names = query.postgres()
             record: Mapping[str, Any] | None = await self._pg_pool.fetchrow(
-                sql, *[params[n] for n in names]
+                query.postgres()[0], *query.arguments(params)
             )
             return record
         async with self.engine.connect() as conn:
@@ -173,9 +184,8 @@ class Database:
     ) -> Sequence[Mapping[str, Any]]:
         """Run a compiled read outside any request transaction; every row."""
         if self._pg_pool is not None:
-            sql, names = query.postgres()
             records: Sequence[Mapping[str, Any]] = await self._pg_pool.fetch(
-                sql, *[params[n] for n in names]
+                query.postgres()[0], *query.arguments(params)
             )
             return records
         async with self.engine.connect() as conn:

@@ -63,8 +63,11 @@ class RequestContextMiddleware:
         trusted_proxy_count: int = 0,
         access_log_enabled: bool = True,
         extra_headers: Callable[[Scope], list[tuple[bytes, bytes]]] | None = None,
+        upload_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
+        # Paths that take file uploads get their own, larger limit.
+        self.upload_limits = tuple((upload_limits or {}).items())
         self.extra_headers = extra_headers
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
@@ -113,6 +116,9 @@ class RequestContextMiddleware:
 
         received = 0
         limit = self.max_body_bytes
+        for prefix, upload_limit in self.upload_limits:
+            if scope["path"].startswith(prefix):
+                limit = upload_limit
 
         async def limited_receive() -> Message:
             nonlocal received

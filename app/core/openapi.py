@@ -17,6 +17,8 @@ TAGS = [
     {"name": "Intakes", "description": "The signed standard kickoff per opening."},
     {"name": "Interview plans", "description": "Competencies, plans, kits, readiness."},
     {"name": "Training", "description": "Interviewer training and calibration."},
+    {"name": "Candidates", "description": "People in the pipelines; imports."},
+    {"name": "Applications", "description": "Pipelines, HM reviews, briefings."},
     {"name": "Users", "description": "People, their roles and profiles."},
     {"name": "API clients", "description": "Integration keys (admins)."},
     {"name": "Audit", "description": "Who did what, when."},

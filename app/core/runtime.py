@@ -12,6 +12,7 @@ from app.core.metrics import Metrics
 from app.core.pagination import CursorCodec
 from app.core.principal import Principal
 from app.core.tokens import ExternalIdentityProvider, TokenService
+from app.services.audit import ReadAudit
 from app.services.rate_limits import RequestBudget, SignInLimiter
 
 
@@ -26,6 +27,7 @@ class Runtime:
     metrics: Metrics
     budget: RequestBudget
     sign_in_limiter: SignInLimiter
+    read_audit: ReadAudit
     oidc: ExternalIdentityProvider | None = None
     principals: TtlCache[Principal | None] = field(default_factory=lambda: TtlCache(0))
 
@@ -60,6 +62,7 @@ class Runtime:
             cursors=CursorCodec(secret),
             metrics=Metrics(),
             budget=RequestBudget(db, settings.rate_limit_per_minute),
+            read_audit=ReadAudit(db),
             sign_in_limiter=SignInLimiter(
                 db,
                 per_account=settings.login_max_failures_per_account,

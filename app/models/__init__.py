@@ -1,6 +1,13 @@
 """Table classes, one module per aggregate; importing this package registers them all."""
 
 from app.models.base import metadata
+from app.models.candidates import (
+    Application,
+    BriefingLink,
+    Candidate,
+    ImportJob,
+    StageChange,
+)
 from app.models.identity import (
     ApiClient,
     AuditEvent,
@@ -30,14 +37,18 @@ from app.models.platform import Event, ExternalRef, IdempotencyKey, Job, JobSche
 
 __all__ = [
     "ApiClient",
+    "Application",
     "AuditEvent",
     "AuthSession",
+    "BriefingLink",
     "CalibrationExercise",
+    "Candidate",
     "Competency",
     "Event",
     "ExternalRef",
     "HmProfile",
     "IdempotencyKey",
+    "ImportJob",
     "Intake",
     "IntakeComment",
     "IntakeQuestion",
@@ -51,6 +62,7 @@ __all__ = [
     "RateLimitCounter",
     "RefreshToken",
     "Role",
+    "StageChange",
     "TrainingRecord",
     "User",
     "metadata",

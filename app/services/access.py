@@ -78,6 +78,20 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("training", "assign"): Permission(PLANNERS, "training:write"),
     ("training", "progress"): Permission(EVERYONE, "training:write"),
     ("training", "calibrate"): Permission(EVERYONE, "training:write", requires_user=True),
+    ("candidates", "read"): Permission(EVERYONE, "candidates:read"),
+    ("candidates", "create"): Permission(STAFF, "candidates:write"),
+    ("candidates", "update"): Permission(STAFF, "candidates:write"),
+    ("applications", "read"): Permission(EVERYONE, "applications:read"),
+    ("applications", "create"): Permission(STAFF, "applications:write"),
+    ("applications", "move"): Permission(STAFF, "applications:write"),
+    ("applications", "close"): Permission(STAFF, "applications:write"),
+    ("applications", "review"): Permission(
+        frozenset({Role.ADMIN, Role.HIRING_MANAGER}), "applications:write", requires_user=True
+    ),
+    ("applications", "review_queue"): Permission(EVERYONE, "applications:read", requires_user=True),
+    ("applications", "share_briefing"): Permission(STAFF, "applications:write"),
+    ("imports", "create"): Permission(STAFF, "candidates:write"),
+    ("imports", "read"): Permission(STAFF, "candidates:write"),
     ("audit_events", "list"): Permission(ADMIN, "audit:read"),
     ("events", "list"): Permission(ADMIN, "events:read"),
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -15,6 +18,8 @@ from app.core.db import Database
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.models.base import table_of
 from app.models.identity import AuditEvent
+
+log = logging.getLogger(__name__)
 
 
 def record_audit(
@@ -86,3 +91,56 @@ async def list_audit_events(
         object_id=object_id,
         since=since,
     )
+
+
+class ReadAudit:
+    """Audit entries for reads of personal data, written in batches about once a second.
+
+    A read must not pay for a database write of its own (it would halve the throughput of
+    candidate reads), so entries are queued in memory and inserted together; shutdown
+    writes what is left. A crash can lose at most the last second's read entries; changes
+    are always audited in their own transaction.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: list[AuditEvent] = []
+
+    def record(
+        self, action: str, object_type: str, object_id: uuid.UUID | str, **details: Any
+    ) -> None:
+        """Queue one entry for the current actor and request."""
+        actor = current_actor()
+        api_client_id = actor.api_client_id if actor else None
+        user_id = actor.user_id if actor else None
+        self._pending.append(
+            AuditEvent(
+                actor_user_id=user_id,
+                api_client_id=api_client_id,
+                on_behalf_of=api_client_id is not None and user_id is not None,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                request_id=current_request_id(),
+                client_address=client_address_var.get(),
+                details=details,
+            )
+        )
+
+    async def flush(self) -> int:
+        """Write the queued entries now; how many."""
+        batch, self._pending = self._pending, []
+        if batch:
+            async with self.db.unit_of_work(write=True) as session:
+                session.add_all(batch)
+        return len(batch)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Flush about once a second until `stop` is set, then once more."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            try:
+                await self.flush()
+            except Exception:
+                log.warning("could not write read-audit entries; will retry", exc_info=True)

@@ -40,9 +40,10 @@ class JobKind:
     """A registered kind of job: its handler, retry policy and attempt limit."""
 
     name: str
-    run: JobFunction
+    run: Callable[..., Awaitable[None]]
     retry_after: RetryPolicy
     max_attempts: int | None
+    manages_transactions: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +60,18 @@ PERIODIC_JOBS: dict[str, PeriodicJob] = {}
 
 
 def job_handler(
-    kind: str, *, retry_after: RetryPolicy = exponential_backoff, max_attempts: int | None = None
-) -> Callable[[JobFunction], JobFunction]:
-    """Register the function that runs jobs of `kind` (inside the job's own transaction)."""
+    kind: str,
+    *,
+    retry_after: RetryPolicy = exponential_backoff,
+    max_attempts: int | None = None,
+    manages_transactions: bool = False,
+) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:
+    """Register the function that runs jobs of `kind`: `(session, payload)` inside the job's
+    own transaction, or with `manages_transactions` `(database, payload)` for long jobs that
+    commit as they go (imports)."""
 
-    def register(function: JobFunction) -> JobFunction:
-        JOB_KINDS[kind] = JobKind(kind, function, retry_after, max_attempts)
+    def register(function: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        JOB_KINDS[kind] = JobKind(kind, function, retry_after, max_attempts, manages_transactions)
         return function
 
     return register

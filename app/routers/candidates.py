@@ -1,0 +1,149 @@
+"""/api/v1/candidates: people, deduplicated by e-mail, synced by external id."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import Path, Query, Request, Response
+from pydantic import AwareDatetime
+
+from app.core.pagination import PageResult
+from app.core.principal import Principal
+from app.core.problems import problem_openapi_responses
+from app.core.responses import json_response, page_response, row_response
+from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
+from app.models.candidates import Candidate
+from app.routers.base import api_router
+from app.schemas.candidates import (
+    CandidateCreate,
+    CandidateList,
+    CandidateRead,
+    CandidateSummary,
+    CandidateUpdate,
+    CandidateUpsert,
+)
+from app.schemas.common import SingleLine
+from app.services import candidates
+
+router = api_router("/candidates", "Candidates")
+
+ExternalPart = Annotated[SingleLine, Path(min_length=1, max_length=200)]
+
+
+def candidate_response(candidate: Candidate, *, status_code: int = 200) -> Response:
+    headers = {"Location": f"/api/v1/candidates/{candidate.id}"} if status_code == 201 else None
+    return json_response(
+        CandidateRead.model_validate(candidate),
+        status_code=status_code,
+        version=candidate.version,
+        headers=headers,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CandidateRead,
+    responses={**problem_openapi_responses(409), 200: {"model": CandidateRead}},
+)
+async def candidates_create(
+    body: CandidateCreate,
+    _principal: Annotated[Principal, require("candidates", "create")],
+    session: SessionDep,
+    _claim: IdempotencyDep,
+    on_conflict: Annotated[
+        Literal["error", "merge"],
+        Query(description="`merge`: fill in the existing candidate with this e-mail (200)."),
+    ] = "error",
+) -> Response:
+    """Create a candidate; an existing e-mail is a 409 naming the candidate, or a merge."""
+    candidate, created = await candidates.create_candidate(
+        session, body, merge=on_conflict == "merge"
+    )
+    return candidate_response(candidate, status_code=201 if created else 200)
+
+
+@router.get("", response_model=CandidateList)
+async def candidates_list(
+    request: Request,
+    principal: Annotated[Principal, require("candidates", "read")],
+    page: PageDep,
+    q: Annotated[
+        SingleLine | None, Query(min_length=1, max_length=100, description="Name or e-mail.")
+    ] = None,
+    tag: Annotated[SingleLine | None, Query(max_length=50)] = None,
+    source: Annotated[SingleLine | None, Query(max_length=100)] = None,
+    updated_since: AwareDatetime | None = None,
+) -> Response:
+    """Search candidates (interviewers see a summary of the people they interview)."""
+    runtime = runtime_of(request)
+    result = await candidates.list_candidates(
+        runtime.db,
+        runtime.cursors,
+        page,
+        principal,
+        q=q,
+        tag=tag,
+        source=source,
+        updated_since=updated_since,
+    )
+    runtime.read_audit.record(
+        "candidates.listed", "candidate", "*", count=len(result.rows), q=q, tag=tag
+    )
+    schema = CandidateSummary if candidates.summary_only(principal) else CandidateRead
+    return page_response(request, schema, PageResult(result.rows, result.next_cursor))
+
+
+@router.get(
+    "/{candidate_id}", response_model=CandidateRead, responses=problem_openapi_responses(404)
+)
+async def candidates_get(
+    request: Request,
+    candidate_id: uuid.UUID,
+    principal: Annotated[Principal, require("candidates", "read")],
+) -> Response:
+    """Get a candidate (the read is audited)."""
+    runtime = runtime_of(request)
+    values = await candidates.get_candidate(runtime.db, principal, candidate_id)
+    runtime.read_audit.record("candidate.read", "candidate", candidate_id)
+    schema = CandidateSummary if candidates.summary_only(principal) else CandidateRead
+    return row_response(schema, values)
+
+
+@router.patch(
+    "/{candidate_id}",
+    response_model=CandidateRead,
+    responses=problem_openapi_responses(404, 409, 412, 428),
+)
+async def candidates_update(
+    candidate_id: uuid.UUID,
+    body: CandidateUpdate,
+    if_match: IfMatch,
+    _principal: Annotated[Principal, require("candidates", "update")],
+    session: SessionDep,
+) -> Response:
+    """Change a candidate (If-Match)."""
+    candidate = await candidates.update_candidate(session, candidate_id, if_match, body)
+    return candidate_response(candidate)
+
+
+@router.put(
+    "/by-external-id/{source}/{external_id}",
+    response_model=CandidateRead,
+    responses={**problem_openapi_responses(409, 412), 201: {"model": CandidateRead}},
+)
+async def candidates_upsert_by_external_id(
+    source: Annotated[SingleLine, Path(min_length=1, max_length=50)],
+    external_id: ExternalPart,
+    body: CandidateUpsert,
+    if_match: IfMatch,
+    _principal: Annotated[Principal, require("candidates", "update")],
+    session: SessionDep,
+) -> Response:
+    """Create or replace the candidate an ATS id names (201 created, 200 updated); the same
+    body again changes nothing."""
+    candidate, created = await candidates.upsert_candidate(
+        session, source, external_id, if_match, body
+    )
+    return candidate_response(candidate, status_code=201 if created else 200)

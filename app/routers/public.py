@@ -1,0 +1,31 @@
+"""/p/{token}: the candidate's public briefing page (no sign-in; the link is the key)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from app.core.problems import problem_openapi_responses
+from app.core.routing import TandemRoute
+from app.deps import RuntimeDep, SessionDep
+from app.services import briefings
+
+router = APIRouter(route_class=TandemRoute, tags=["Public"])
+
+
+@router.get(
+    "/p/{token}",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}, **problem_openapi_responses(404, 422)},
+)
+async def public_briefing(token: str, session: SessionDep, runtime: RuntimeDep) -> Response:
+    """The candidate's briefing page behind a shared link (views are counted)."""
+    page = await briefings.open_public(session, runtime.settings.resolved_secret_key, token[:200])
+    return Response(
+        page,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Robots-Tag": "noindex",
+        },
+    )
