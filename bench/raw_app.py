@@ -12,12 +12,16 @@ import asyncpg
 import orjson
 
 from app.core.pagination import CursorCodec, PageRequest
+from app.services.applications import APPLICATIONS
+from app.services.candidates import _BY_ID as _CANDIDATE_BY_ID
 from app.services.intake_queries import _BY_ID as _INTAKE_BY_ID
 from app.services.users import _USER_BY_ID, USERS
 
 DSN = os.environ["BENCH_RAW_DSN"]
 GET_SQL, _ = _USER_BY_ID.postgres()
 INTAKE_SQL, _ = _INTAKE_BY_ID.postgres()
+CANDIDATE_SQL, _ = _CANDIDATE_BY_ID.postgres()
+APPLICATIONS_SQL, _ = APPLICATIONS._query("id", frozenset(), after=False).postgres()
 # The same statement the service runs for the first page of a list (no filters, no cursor).
 LIST_SQL, _ = USERS._query("id", frozenset(), after=False).postgres()
 AFTER_SQL, _ = USERS._query("id", frozenset(), after=True).postgres()
@@ -65,6 +69,18 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             {"data": data, "next_cursor": None, "has_more": len(rows) > 50}, default=str
         )
         await _send_json(send, 200, body)
+    elif path == "/api/v1/applications":
+        rows = await pool.fetch(APPLICATIONS_SQL, PageRequest().limit + 1)
+        data = [dict(r) for r in rows[:50]]
+        body = orjson.dumps(
+            {"data": data, "next_cursor": None, "has_more": len(rows) > 50}, default=str
+        )
+        await _send_json(send, 200, body)
+    elif path.startswith("/api/v1/candidates/"):
+        row = await pool.fetchrow(CANDIDATE_SQL, uuid.UUID(path.rsplit("/", 1)[1]))
+        await _send_json(
+            send, 200 if row else 404, orjson.dumps(dict(row) if row else {}, default=str)
+        )
     elif path.startswith("/api/v1/intakes/"):
         row = await pool.fetchrow(INTAKE_SQL, uuid.UUID(path.rsplit("/", 1)[1]))
         await _send_json(

@@ -197,6 +197,98 @@ def _create_intake(token: str, admin_id: str) -> str:
         return str(response.json()["id"])
 
 
+async def _seed_pipeline(dsn: str, intake_id: str, admin_id: str, candidates: int = 1000) -> str:
+    """Candidates with an application each to the bench intake; returns one candidate id."""
+    from uuid_utils.compat import uuid7
+
+    conn = await asyncpg.connect(dsn)
+    manager_id = await conn.fetchval(
+        "SELECT hiring_manager_id FROM intakes WHERE id = $1", uuid.UUID(intake_id)
+    )
+    now = datetime.now(UTC)
+    people, applications = [], []
+    for i in range(candidates):
+        candidate_id = uuid7()
+        people.append(
+            (
+                candidate_id,
+                now,
+                now,
+                1,
+                f"Bench Candidate {i}",
+                f"candidate{i}@bench.example",
+                "[]",
+                "+31201234567",
+                "Amsterdam",
+                "Engineer",
+                "[]",
+                "[]",
+                "{}",
+                "[]",
+                "referral",
+            )
+        )
+        applications.append(
+            (
+                uuid7(),
+                now,
+                now,
+                1,
+                candidate_id,
+                uuid.UUID(intake_id),
+                uuid.UUID(admin_id),
+                manager_id,
+                "applied",
+                "active",
+                now,
+                now,
+                "[]",
+            )
+        )
+    await conn.copy_records_to_table(
+        "candidates",
+        records=people,
+        columns=[
+            "id",
+            "created_at",
+            "updated_at",
+            "version",
+            "full_name",
+            "email",
+            "other_emails",
+            "phone",
+            "location",
+            "current_title",
+            "skills",
+            "tags",
+            "links",
+            "external_ids",
+            "source",
+        ],
+    )
+    await conn.copy_records_to_table(
+        "applications",
+        records=applications,
+        columns=[
+            "id",
+            "created_at",
+            "updated_at",
+            "version",
+            "candidate_id",
+            "intake_id",
+            "recruiter_id",
+            "hiring_manager_id",
+            "stage",
+            "status",
+            "applied_at",
+            "stage_changed_at",
+            "external_ids",
+        ],
+    )
+    await conn.close()
+    return str(people[0][0])
+
+
 def _wait_ready(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -376,7 +468,10 @@ def main() -> int:
         _wait_ready(f"http://127.0.0.1:{SERVICE_PORT}/livez")
         _wait_ready(f"http://127.0.0.1:{RAW_PORT}/api/v1/users/{admin_id}")
         intake_id = _create_intake(token, admin_id)
+        candidate_id = asyncio.run(_seed_pipeline(dsn, intake_id, admin_id))
         scenarios = {
+            "get one candidate": f"/api/v1/candidates/{candidate_id}",
+            "list 50 applications": "/api/v1/applications?limit=50",
             "get one user": f"/api/v1/users/{admin_id}",
             "get one intake": f"/api/v1/intakes/{intake_id}",
             "list 50 users": "/api/v1/users?limit=50",

@@ -21,7 +21,7 @@ from app.models.intakes import HmProfile, Intake, IntakeQuestion
 from app.models.plans import InterviewPlan
 from app.schemas.intakes import IntakeCreate
 from app.schemas.plans import InterviewPlanCopy
-from app.services import demo_plans, intake_lifecycle, intakes, plans
+from app.services import demo_candidates, demo_plans, intake_lifecycle, intakes, plans
 
 _user = table_of(User).c
 
@@ -145,6 +145,7 @@ async def seed_intakes(session: AsyncSession) -> bool:
     lead = await intakes.create_intake(
         session, _as(recruiter), body("Engineering Manager, Payments", soc_code="11-3021")
     )
+    await with_plan(lead, "engineering")
     await agree(lead)
     await intake_lifecycle.transition(session, _as(recruiter), lead.id, "open")
     await intake_lifecycle.transition(session, _as(recruiter), lead.id, "mark_filled")
@@ -158,5 +159,8 @@ async def seed_intakes(session: AsyncSession) -> bool:
     await agree(support)
     await intake_lifecycle.transition(session, _as(recruiter), support.id, "open")
     await intake_lifecycle.transition(session, _as(recruiter), support.id, "put_on_hold")
+    await demo_candidates.seed_candidates(
+        session, {"backend": backend, "support": support, "lead": lead}
+    )
     actor_var.set(None)
     return True
