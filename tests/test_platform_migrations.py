@@ -4,7 +4,9 @@ and the history runs down to base and up again on a fresh database."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Integer, MetaData, inspect
+from sqlalchemy import Column, Integer, MetaData, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -120,3 +122,26 @@ async def test_downgrade_to_base_and_upgrade_again(backend, tmp_path):
         finally:
             await engine.dispose()
         assert await diff_against(url, metadata) == []
+
+
+async def test_candidate_search_names_are_filled_in_for_stored_candidates(backend, tmp_path):
+    """Revision 0005 adds the folded search name: candidates stored before it get theirs."""
+    async with fresh_database(backend, tmp_path) as url:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(_migrate, "upgrade", "0004")
+                await conn.execute(
+                    text(
+                        "INSERT INTO candidates (id, created_at, updated_at, version, full_name,"
+                        " other_emails, links, skills, tags, external_ids)"
+                        " VALUES (:id, :now, :now, 1, :name, '[]', '{}', '[]', '[]', '[]')"
+                    ),
+                    {"id": uuid.uuid4().hex, "now": datetime.now(UTC), "name": "Émile ZOLA"},
+                )
+            async with engine.begin() as conn:
+                await conn.run_sync(_migrate, "upgrade", "head")
+                stored = await conn.scalar(text("SELECT search_name FROM candidates"))
+        finally:
+            await engine.dispose()
+    assert stored == "emile zola"

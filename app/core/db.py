@@ -8,6 +8,8 @@ between a data layer that costs nothing and one that costs half the throughput.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -29,8 +31,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import Executable, Select
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from app.core.config import Settings
+from app.core.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +98,12 @@ class Database:
                 max_overflow=s.db_max_overflow,
                 pool_timeout=s.db_pool_timeout_seconds,
                 connect_args={"timeout": s.sqlite_busy_timeout_ms / 1000},
+                # Keep text readable in JSON columns, so a LIKE over them matches "café".
+                json_serializer=_json_text,
             )
-            _configure_sqlite(engine, s.sqlite_busy_timeout_ms)
+            _configure_sqlite(
+                engine, s.sqlite_busy_timeout_ms, WriterQueue(s.sqlite_busy_timeout_ms)
+            )
             return engine
         return create_async_engine(
             self.url,
@@ -204,7 +212,51 @@ async def _init_asyncpg_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class WriterQueue:
+    """SQLite's writers, in this process, take turns in arrival order.
+
+    SQLite allows one writer at a time and its busy handler polls: a steady writer (an import
+    committing batch after batch) takes the lock again before a sleeping waiter wakes up, and
+    the waiter times out with "database is locked". Queueing writers here first makes the
+    turns fair; the database lock then only ever waits on other processes.
+    """
+
+    _HELD = "tandem.write_turn"
+
+    def __init__(self, timeout_ms: int) -> None:
+        self.timeout = timeout_ms / 1000
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _current(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+    def take(self, info: dict[Any, Any]) -> None:
+        """Wait for this connection's turn (called inside SQLAlchemy's greenlet at BEGIN)."""
+        if info.get(self._HELD) or not in_greenlet():
+            return  # still our turn (a second transaction before check-in), or sync use
+        lock = self._current()
+        try:
+            await_(asyncio.wait_for(lock.acquire(), self.timeout))
+        except TimeoutError:
+            raise ServiceUnavailable("The database is busy; retry shortly.") from None
+        info[self._HELD] = lock
+
+    def give_back(self, info: dict[Any, Any]) -> None:
+        """End the turn when the connection goes back to the pool (after COMMIT or ROLLBACK)."""
+        lock = info.pop(self._HELD, None)
+        if lock is not None and lock.locked():
+            lock.release()
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, writers: WriterQueue) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let us emit BEGIN ourselves (below) instead of the driver's implicit one.
@@ -224,9 +276,31 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         # A write transaction takes the write lock at BEGIN: a deferred transaction that
         # upgrades from read to write later is what fails with "database is locked".
         if conn.get_execution_options().get(WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            writers.take(conn.info)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                writers.give_back(conn.info)
+                raise
         else:
             conn.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _on_checkin(_dbapi: DBAPIConnection | None, record: ConnectionPoolEntry) -> None:
+        writers.give_back(record.info)
+
+    # A connection that never comes back (invalidated, closed, detached) ends its turn too.
+    @event.listens_for(engine.sync_engine.pool, "invalidate")
+    def _on_invalidate(_dbapi: DBAPIConnection, record: ConnectionPoolEntry, _exc: Any) -> None:
+        writers.give_back(record.info)
+
+    @event.listens_for(engine.sync_engine.pool, "close")
+    def _on_close(_dbapi: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+        writers.give_back(record.info)
+
+    @event.listens_for(engine.sync_engine.pool, "detach")
+    def _on_detach(_dbapi: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+        writers.give_back(record.info)
 
 
 AfterHook = Callable[[bool], Awaitable[None]]

@@ -8,11 +8,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Numeric, Text, text
+from sqlalchemy import Index, Numeric, Text, event, text
 from sqlmodel import Field, SQLModel
 
 from app.core.clock import utcnow
 from app.core.ids import new_id
+from app.core.text import fold
 from app.models.base import JSONVariant, UTCDateTime, Versioned, enum_type
 from app.models.intakes import PayPeriod
 
@@ -48,6 +49,8 @@ class Candidate(Versioned, table=True):
     __tablename__ = "candidates"
 
     full_name: str = Field(max_length=200, index=True)
+    # `full_name` folded for search (see `app.core.text.fold`); kept in step on every write.
+    search_name: str = Field(default="", max_length=200)
     email: str | None = Field(default=None, max_length=320, unique=True)
     other_emails: list[str] = Field(default_factory=list, sa_type=JSONVariant)
     phone: str | None = Field(default=None, max_length=20)
@@ -65,6 +68,12 @@ class Candidate(Versioned, table=True):
     tags: list[str] = Field(default_factory=list, sa_type=JSONVariant)
     consent: dict[str, Any] | None = Field(default=None, sa_type=JSONVariant)
     external_ids: list[dict[str, str]] = Field(default_factory=list, sa_type=JSONVariant)
+
+
+@event.listens_for(Candidate, "before_insert")
+@event.listens_for(Candidate, "before_update")
+def _fold_name(_mapper: Any, _connection: Any, target: Candidate) -> None:
+    target.search_name = fold(target.full_name)[:200]
 
 
 class Application(Versioned, table=True):

@@ -70,7 +70,12 @@ async def candidates_list(
     principal: Annotated[Principal, require("candidates", "read")],
     page: PageDep,
     q: Annotated[
-        SingleLine | None, Query(min_length=1, max_length=100, description="Name or e-mail.")
+        SingleLine | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Part of a name (any case or accents) or e-mail; interviewers: name only.",
+        ),
     ] = None,
     tag: Annotated[SingleLine | None, Query(max_length=50)] = None,
     source: Annotated[SingleLine | None, Query(max_length=100)] = None,

@@ -92,18 +92,20 @@ class _CandidateFields(BaseModel):
     tags: list[Tag] | None = Field(default=None, max_length=50)
     consent: Consent | None = None
 
-    @model_validator(mode="after")
-    def _pay_needs_currency(self) -> Any:
-        if self.pay_expectation_amount is not None and self.pay_expectation_currency is None:
-            raise ValueError("a pay expectation needs a currency")
-        return self
-
 
 class CandidateCreate(_CandidateFields):
     """A new candidate."""
 
     full_name: Name = Field(examples=["Sam Okafor"])
     external_ids: list[ExternalId] = Field(default_factory=list, max_length=10)
+
+    # Only a whole candidate must carry both; a partial update may change the amount alone
+    # (the stored currency applies), which the service checks against the stored record.
+    @model_validator(mode="after")
+    def _pay_needs_currency(self) -> Any:
+        if self.pay_expectation_amount is not None and self.pay_expectation_currency is None:
+            raise ValueError("a pay expectation needs a currency")
+        return self
 
 
 class CandidateUpdate(_CandidateFields):

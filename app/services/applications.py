@@ -244,20 +244,43 @@ async def _valid_stage(session: AsyncSession, intake: Intake, stage: str, locati
     )
 
 
-def _record_move(
-    session: AsyncSession, application: Application, to: str, reason: str | None
-) -> None:
+def stage_change(
+    application: Application,
+    from_stage: str | None,
+    to: str,
+    reason: str | None = None,
+    *,
+    at: datetime,
+) -> StageChange:
+    """A history row for a move, attributed to whoever is acting in this request or job."""
     actor = current_actor()
-    session.add(
-        StageChange(
-            application_id=application.id,
-            from_stage=application.stage,
-            to_stage=to,
-            by_user_id=actor.user_id if actor else None,
-            by_api_client_id=actor.api_client_id if actor else None,
-            reason=reason,
-        )
+    return StageChange(
+        application_id=application.id,
+        from_stage=from_stage,
+        to_stage=to,
+        by_user_id=actor.user_id if actor else None,
+        by_api_client_id=actor.api_client_id if actor else None,
+        reason=reason,
+        at=at,
     )
+
+
+async def intake_taking_candidates(
+    session: AsyncSession, principal: Principal, intake_id: uuid.UUID
+) -> Intake:
+    """The intake, if the caller runs its pipeline and it takes candidates (422 for an intake
+    the caller cannot see, 403 for a team member who does not run it, 409 when not open)."""
+    intake = await session.get(Intake, intake_id)
+    if intake is None or (
+        not sees_all(principal) and await _team_role(session, intake_id, principal) is None
+    ):
+        raise ValidationFailed(
+            "No such intake.", errors=[FieldProblem("body.intake_id", "no such intake", "unknown")]
+        )
+    await _ensure_runs_pipeline(session, principal, intake_id)
+    if intake.status not in OPEN_FOR_APPLICATIONS:
+        raise InvalidState("add candidates", intake.status, OPEN_FOR_APPLICATIONS)
+    return intake
 
 
 async def create_application(
@@ -270,16 +293,7 @@ async def create_application(
     source: str | None = None,
 ) -> Application:
     """Put a candidate in an intake's pipeline (one active application per intake)."""
-    intake = await session.get(Intake, intake_id)
-    if intake is None or (
-        not sees_all(principal) and await _team_role(session, intake_id, principal) is None
-    ):
-        raise ValidationFailed(
-            "No such intake.", errors=[FieldProblem("body.intake_id", "no such intake", "unknown")]
-        )
-    await _ensure_runs_pipeline(session, principal, intake_id)
-    if intake.status not in OPEN_FOR_APPLICATIONS:
-        raise InvalidState("add candidates", intake.status, OPEN_FOR_APPLICATIONS)
+    intake = await intake_taking_candidates(session, principal, intake_id)
     if await session.get(Candidate, candidate_id) is None:
         raise ValidationFailed(
             "No such candidate.",
@@ -300,6 +314,7 @@ async def create_application(
             "The candidate already has an active application for this intake.",
             extensions={"existing_id": str(existing)},
         )
+    now = utcnow()
     application = Application(
         candidate_id=candidate_id,
         intake_id=intake_id,
@@ -307,14 +322,16 @@ async def create_application(
         hiring_manager_id=intake.hiring_manager_id,
         stage="applied",
         source=source,
+        applied_at=now,
+        stage_changed_at=now,
     )
     session.add(application)
     try:
         await session.flush()
     except IntegrityError:  # a concurrent request created it first
         raise Conflict("The candidate already has an active application for this intake.") from None
-    session.add(StageChange(application_id=application.id, from_stage=None, to_stage="applied"))
-    record_event(session, "application.created", (RESOURCE, application.id), _payload(application))
+    session.add(stage_change(application, None, "applied", at=now))
+    record_created(session, application)
     if stage != "applied":
         await _move(session, application, intake, stage, None)
     return application
@@ -348,9 +365,10 @@ async def _move(
     session: AsyncSession, application: Application, intake: Intake, to: str, reason: str | None
 ) -> None:
     previous, now = application.stage, utcnow()
-    _record_move(session, application, to, reason)
+    session.add(stage_change(application, previous, to, reason, at=now))
     application.stage, application.stage_changed_at = to, now
-    if to == "shortlisted" and previous not in REVIEW_STAGES:
+    # Entering review from outside (shortlisted, or straight to hm_review) starts the SLA clock.
+    if to in REVIEW_STAGES and previous not in REVIEW_STAGES:
         application.shortlisted_at = now
         application.hm_review_due_at = now + timedelta(hours=intake.hm_review_sla_hours)
         application.hm_reviewed_at = application.hm_review_due_notified_at = None
@@ -396,8 +414,8 @@ async def close(
     await _ensure_runs_pipeline(session, principal, intake.id, hm_too=hm_too)
     _ensure_active(application, {"rejected": "reject", "withdrawn": "withdraw"}.get(status, "hire"))
     stage = str(status)
-    _record_move(session, application, stage, note)
     previous, now = application.stage, utcnow()
+    session.add(stage_change(application, previous, stage, note, at=now))
     application.stage, application.status = stage, status
     application.stage_changed_at = application.closed_at = now
     application.reason_code, application.reason_note = reason_code, note
@@ -503,6 +521,11 @@ async def _notify_job(session: AsyncSession, _payload_: dict[str, Any]) -> None:
 
 
 periodic("applications.notify_due_reviews", timedelta(minutes=5), "applications.notify_due_reviews")
+
+
+def record_created(session: AsyncSession, application: Application) -> None:
+    """Record `application.created` for a new application."""
+    record_event(session, "application.created", (RESOURCE, application.id), _payload(application))
 
 
 def _payload(application: Application) -> dict[str, Any]:

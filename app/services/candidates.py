@@ -4,18 +4,20 @@ upsert by external id. Interviewers see a narrow summary of the people they inte
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, exists, func, or_, select
+from pydantic import AnyUrl
+from sqlalchemy import String, bindparam, cast, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import CompiledQuery, Database
-from app.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from app.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
+from app.core.text import fold
 from app.models.base import table_of
 from app.models.candidates import Application, Candidate
 from app.models.identity import Role
@@ -64,10 +66,12 @@ CANDIDATES = ListQuery(
             _member.intake_id == _application.intake_id,
             _member.user_id == p,
         ),
+        # Names match folded (any case, any accents); e-mail addresses are stored lower-case.
         "text_like": lambda p: or_(
-            func.lower(_candidate.full_name).like(p, escape="\\"),
+            _candidate.search_name.like(p, escape="\\"),
             _candidate.email.like(p, escape="\\"),
         ),
+        "name_like": lambda p: _candidate.search_name.like(p, escape="\\"),
         "source": lambda p: _candidate.source == p,
         # Tags are a JSON array of lower-case strings: match the quoted tag in its text.
         "tag_like": lambda p: cast(_candidate.tags, String).like(p, escape="\\"),
@@ -97,7 +101,7 @@ def _not_found(candidate_id: uuid.UUID) -> NotFound:
 
 
 def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
@@ -139,13 +143,19 @@ async def list_candidates(
     updated_since: datetime | None,
 ) -> PageResult:
     """A page of the candidates the caller may see, searched and filtered."""
+    summary = summary_only(principal)
+    if summary and (tag is not None or source is not None):
+        # Tags and sources are not in the summary: filtering by them would reveal them.
+        raise Forbidden("Interviewers search candidates by name only.")
+    text = fold(q) if q else None
     result = await CANDIDATES.page(
         db,
         cursors,
         page,
         order="updated_at" if updated_since is not None else "id",
         viewer=None if sees_all(principal) else principal.user_id,
-        text_like=_like(q) if q else None,
+        text_like=_like(text) if text and not summary else None,
+        name_like=_like(text) if text and summary else None,
         tag_like=_like(f'"{tag.lower()}"') if tag else None,
         source=source,
         updated_since=updated_since,
@@ -153,11 +163,23 @@ async def list_candidates(
     return PageResult([shape(principal, row) for row in result.rows], result.next_cursor)
 
 
+def _document(value: Any) -> Any:
+    """A nested input object as stored in JSON: URLs as text, unset keys left out (so the same
+    input stored twice compares equal)."""
+    if isinstance(value, dict):
+        return {str(k): _document(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_document(v) for v in value]
+    if isinstance(value, AnyUrl):
+        return str(value)
+    return rules.jsonable(value)
+
+
 def _stored(field: str, value: Any) -> Any:
     if value is None:
         return None
     if field in ("links", "consent"):
-        return rules.jsonable(value)
+        return _document(value)
     if field in LIST_FIELDS:
         return list(dict.fromkeys(value))
     return value
@@ -198,6 +220,25 @@ async def create_candidate(
     await session.flush()
     record_event(session, "candidate.created", (RESOURCE, candidate.id), _payload(candidate))
     return candidate, True
+
+
+def add_checked(
+    session: AsyncSession, data: CandidateCreate, refs: Sequence[tuple[str, str]] = ()
+) -> Candidate:
+    """Stage a new candidate with its ATS ids and `candidate.created`, without a flush: for
+    callers that checked e-mail addresses and ids in bulk (imports)."""
+    values = data.model_dump(exclude_none=True, exclude={"external_ids"})
+    candidate = Candidate(
+        **{field: _stored(field, value) for field, value in values.items()},
+        external_ids=[
+            {"source": source, "external_id": external_id} for source, external_id in refs
+        ],
+    )
+    session.add(candidate)
+    for source, external_id in refs:
+        external_ids.add(session, RESOURCE, candidate.id, source, external_id)
+    record_event(session, "candidate.created", (RESOURCE, candidate.id), _payload(candidate))
+    return candidate
 
 
 async def merge_into(session: AsyncSession, candidate: Candidate, data: CandidateCreate) -> None:

@@ -56,6 +56,18 @@ async def link(
             f"The external id {source}:{external_id} belongs to another {resource_type}.",
             extensions={"existing_id": str(owner)},
         )
+    add(session, resource_type, resource_id, source, external_id)
+    return True
+
+
+def add(
+    session: AsyncSession,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    source: str,
+    external_id: str,
+) -> None:
+    """Stage a new ATS id known to be free (checked in bulk; the unique key guards the rest)."""
     session.add(
         ExternalRef(
             resource_type=resource_type,
@@ -64,4 +76,3 @@ async def link(
             external_id=external_id,
         )
     )
-    return True

@@ -10,16 +10,18 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import anyio
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
+from app.core.context import Actor, actor_var
 from app.core.db import Database
 from app.core.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from app.core.principal import Principal
@@ -30,11 +32,11 @@ from app.models.candidates import (
     Candidate,
     ImportJob,
     ImportStatus,
-    StageChange,
 )
 from app.models.intakes import Intake
 from app.models.platform import ExternalRef
 from app.schemas.candidates import CandidateCreate
+from app.services import applications as application_service
 from app.services import candidates as candidate_service
 from app.services.events import record_event
 from app.services.jobs import enqueue, job_handler
@@ -97,10 +99,9 @@ async def start(
     intake_id: uuid.UUID | None,
 ) -> ImportJob:
     """Store the upload (chunk by chunk, never whole in memory) and queue its processing."""
-    if intake_id is not None and await session.get(Intake, intake_id) is None:
-        raise ValidationFailed(
-            "No such intake.", errors=[FieldProblem("body.intake_id", "no such intake", "unknown")]
-        )
+    if intake_id is not None:
+        # Applying in bulk needs the same rights as applying one by one.
+        await application_service.intake_taking_candidates(session, principal, intake_id)
     folder = anyio.Path(data_dir / "imports")
     await folder.mkdir(parents=True, exist_ok=True)
     job_id = uuid.uuid4()
@@ -134,18 +135,38 @@ async def get_import(session: AsyncSession, import_id: uuid.UUID) -> ImportJob:
 
 # --- Reading the file ---------------------------------------------------------------------------
 
+NOT_TEXT = "not valid UTF-8 text"
+Row = tuple[CandidateCreate, tuple[str, str] | None]
+
+
+def _is_text(values: Iterator[Any]) -> bool:
+    # Undecodable bytes survive decoding as lone surrogates, which cannot be encoded back.
+    for value in values:
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
+
 
 def _rows(path: Path, file_format: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, raw row) for every data row; a bad line yields an `_error` row."""
     with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         if file_format == "csv":
             reader = csv.DictReader(text)
             for row in reader:
+                if not _is_text(iter((*row, *row.values()))):
+                    yield reader.line_num, {"_error": NOT_TEXT}
+                    continue
                 yield reader.line_num, {k.strip(): v for k, v in row.items() if k}
         else:
             for number, line in enumerate(text, start=1):
                 if not line.strip():
+                    continue
+                if not _is_text(iter((line,))):
+                    yield number, {"_error": NOT_TEXT}
                     continue
                 try:
                     value = json.loads(line)
@@ -174,9 +195,7 @@ def _fields(raw: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any
     return values
 
 
-def _parse(
-    raw: Mapping[str, Any], mapping: Mapping[str, str]
-) -> tuple[CandidateCreate, tuple[str, str] | None] | list[dict[str, str]]:
+def _parse(raw: Mapping[str, Any], mapping: Mapping[str, str]) -> Row | list[dict[str, str]]:
     """A row as a valid candidate and its ATS id, or the row's problems."""
     values = _fields(raw, mapping)
     source, external_id = values.pop("external_source", None), values.pop("external_id", None)
@@ -198,15 +217,38 @@ def _problems(error: ValidationError) -> list[dict[str, str]]:
 
 # --- Processing ---------------------------------------------------------------------------------
 
+OUTCOMES = ("created_count", "updated_count", "unchanged_count")
+
 
 class _Batch:
-    """One batch of valid rows, applied with a handful of queries."""
+    """One batch of valid rows.
 
-    def __init__(self, job: ImportJob) -> None:
+    The fast path applies the whole batch in one savepoint and one flush (the ORM then inserts
+    candidates, ids and events in a few multi-row statements). A row the database refuses
+    spoils that savepoint, so the batch is then redone row by row, each in its own savepoint:
+    the bad row is reported and the rest is kept.
+    """
+
+    def __init__(self, job: ImportJob, seen_emails: dict[str, uuid.UUID]) -> None:
         self.job = job
         self.rows: list[tuple[int, CandidateCreate, tuple[str, str] | None]] = []
+        self.seen_emails = seen_emails  # across batches: an address found once is not re-read
 
-    async def apply(self, session: AsyncSession, seen_emails: dict[str, uuid.UUID]) -> None:
+    async def apply(self, session: AsyncSession) -> None:
+        """Apply every row; counts and errors go to the job, touched candidates to the intake."""
+        try:
+            async with session.begin_nested():
+                tally = await self._run(session, one_by_one=False)
+        except (DomainError, IntegrityError):
+            tally = await self._run(session, one_by_one=True)
+        tally.record(self.job)
+        if self.job.intake_id is not None and tally.touched:
+            await _apply_to_intake(session, self.job.intake_id, tally.touched)
+
+    async def _lookup(
+        self, session: AsyncSession, emails: dict[str, uuid.UUID]
+    ) -> tuple[dict[tuple[str, str], uuid.UUID], dict[uuid.UUID, Candidate]]:
+        """Who the batch's ATS ids and addresses already name, and those candidates loaded."""
         refs = {ref for _, _, ref in self.rows if ref}
         by_ref: dict[tuple[str, str], uuid.UUID] = {}
         if refs:
@@ -217,67 +259,121 @@ class _Batch:
                 )
             )
             by_ref = {(r.source, r.external_id): r.resource_id for r in found}
-        emails = {data.email for _, data, _ in self.rows if data.email}
-        if emails:
+        wanted_emails = {data.email for _, data, _ in self.rows if data.email} - set(emails)
+        if wanted_emails:
             found = await session.execute(
-                select(_candidate.email, _candidate.id).where(_candidate.email.in_(emails))
+                select(_candidate.email, _candidate.id).where(_candidate.email.in_(wanted_emails))
             )
-            seen_emails.update({r.email: r.id for r in found})
-        wanted = set(by_ref.values()) | {seen_emails[e] for e in emails if e in seen_emails}
-        loaded = {
-            c.id: c
-            for c in (
-                await session.execute(select(Candidate).where(_candidate.id.in_(wanted)))
-            ).scalars()
+            emails.update({r.email: r.id for r in found})
+        wanted = set(by_ref.values()) | {
+            emails[data.email] for _, data, _ in self.rows if data.email in emails
         }
-        touched: list[uuid.UUID] = []
+        loaded: dict[uuid.UUID, Candidate] = {}
+        if wanted:
+            # populate_existing: after a spoiled fast path, start again from the stored rows.
+            result = await session.execute(
+                select(Candidate)
+                .where(_candidate.id.in_(wanted))
+                .execution_options(populate_existing=True)
+            )
+            loaded = {c.id: c for c in result.scalars()}
+        return by_ref, loaded
+
+    async def _run(self, session: AsyncSession, *, one_by_one: bool) -> _Tally:
+        emails = dict(self.seen_emails)
+        by_ref, loaded = await self._lookup(session, emails)
+        tally = _Tally()
         for line, data, ref in self.rows:
             try:
-                # A savepoint per row: a row that fails in the database leaves no trace.
-                async with session.begin_nested():
-                    candidate, outcome = await self._apply_row(
-                        session, data, ref, by_ref, loaded, seen_emails
-                    )
+                if one_by_one:
+                    async with session.begin_nested():
+                        candidate, outcome = await self._row(
+                            session, data, ref, by_ref, emails, loaded
+                        )
+                        await session.flush()
+                else:
+                    candidate, outcome = await self._row(session, data, ref, by_ref, emails, loaded)
+            except _RowRefused as refused:
+                tally.errors.append((line, refused.message))
+                continue
             except (DomainError, IntegrityError) as exc:
+                if not one_by_one:
+                    raise
                 message = (
                     exc.detail if isinstance(exc, DomainError) else "conflicts with stored data"
                 )
-                _error(self.job, line, [{"field": "row", "message": message}])
+                tally.errors.append((line, message))
+                await _reload_spoiled(session, loaded)
                 continue
-            setattr(self.job, outcome, getattr(self.job, outcome) + 1)
+            tally.counts[outcome] += 1
+            tally.touched.append(candidate.id)
             if ref is not None:
                 by_ref[ref] = candidate.id
             if candidate.email:
-                seen_emails[candidate.email] = candidate.id
-            touched.append(candidate.id)
-        if self.job.intake_id is not None:
-            await _apply_to_intake(session, self.job.intake_id, touched)
+                emails[candidate.email] = candidate.id
+            loaded[candidate.id] = candidate
+        if not one_by_one:
+            await session.flush()
+        self.seen_emails.update(emails)
+        return tally
 
-    async def _apply_row(
-        self,
+    @staticmethod
+    async def _row(
         session: AsyncSession,
         data: CandidateCreate,
         ref: tuple[str, str] | None,
         by_ref: dict[tuple[str, str], uuid.UUID],
+        emails: dict[str, uuid.UUID],
         loaded: dict[uuid.UUID, Candidate],
-        seen_emails: dict[str, uuid.UUID],
     ) -> tuple[Candidate, str]:
         existing_id = by_ref.get(ref) if ref else None
-        if existing_id is None and data.email:
-            existing_id = seen_emails.get(data.email)
+        owner = emails.get(data.email) if data.email else None
+        if existing_id is None and owner is not None:
+            if ref is not None:
+                # As the upsert by ATS id answers 409: a new ATS id cannot take over a stored
+                # candidate's address.
+                raise _RowRefused(
+                    f"the e-mail address belongs to another candidate ({owner}), "
+                    f"not to {ref[0]}:{ref[1]}"
+                )
+            existing_id = owner
         if existing_id is not None and existing_id in loaded:
             candidate = loaded[existing_id]
             provided = data.model_dump(exclude_none=True, exclude={"external_ids"})
             changed = await candidate_service.apply_changes(session, candidate, provided)
-            outcome = "updated_count" if changed else "unchanged_count"
-        else:
-            candidate, _ = await candidate_service.create_candidate(session, data)
-            loaded[candidate.id] = candidate
-            outcome = "created_count"
-        if ref is not None and by_ref.get(ref) != candidate.id:
-            await candidate_service.link_external_id(session, candidate, *ref)
-        await session.flush()
-        return candidate, outcome
+            return candidate, "updated_count" if changed else "unchanged_count"
+        return candidate_service.add_checked(session, data, (ref,) if ref else ()), "created_count"
+
+
+class _RowRefused(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class _Tally:
+    """What a batch did, kept apart from the job until the batch is through."""
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(OUTCOMES, 0)
+        self.errors: list[tuple[int, str]] = []
+        self.touched: list[uuid.UUID] = []
+
+    def record(self, job: ImportJob) -> None:
+        for outcome, count in self.counts.items():
+            setattr(job, outcome, getattr(job, outcome) + count)
+        for line, message in self.errors:
+            _error(job, line, [{"field": "row", "message": message}])
+
+
+async def _reload_spoiled(session: AsyncSession, loaded: dict[uuid.UUID, Candidate]) -> None:
+    """A rolled-back savepoint expires what it touched; read those candidates back now (async
+    code cannot load them lazily later)."""
+    for candidate_id, candidate in list(loaded.items()):
+        state = inspect(candidate)
+        if state.transient or state.detached:
+            del loaded[candidate_id]  # made in the refused row: gone with it
+        elif state.expired_attributes:
+            await session.refresh(candidate)
 
 
 async def _apply_to_intake(
@@ -298,6 +394,7 @@ async def _apply_to_intake(
             )
         ).scalars()
     )
+    now = utcnow()
     for candidate_id in dict.fromkeys(candidate_ids):
         if candidate_id in active:
             continue
@@ -308,21 +405,14 @@ async def _apply_to_intake(
             hiring_manager_id=intake.hiring_manager_id,
             stage="applied",
             source="import",
+            applied_at=now,
+            stage_changed_at=now,
         )
         session.add(application)
-        await session.flush()
-        session.add(StageChange(application_id=application.id, to_stage="applied"))
-        record_event(
-            session,
-            "application.created",
-            ("application", application.id),
-            {
-                "id": str(application.id),
-                "candidate_id": str(candidate_id),
-                "intake_id": str(intake_id),
-            },
-        )
+        session.add(application_service.stage_change(application, None, "applied", at=now))
+        application_service.record_created(session, application)
         active.add(candidate_id)
+    await session.flush()
 
 
 def _error(job: ImportJob, line: int, problems: list[dict[str, str]]) -> None:
@@ -342,6 +432,16 @@ async def run_import(db: Database, import_id: uuid.UUID) -> None:
         job.processed_rows = job.created_count = job.updated_count = job.unchanged_count = 0
         job.error_count, job.errors = 0, []
         snapshot = {"path": Path(job.stored_path), "format": job.file_format, "map": job.mapping}
+        # The import acts for whoever uploaded it: events and stage history name them.
+        uploader = Actor(user_id=job.created_by_id, api_client_id=job.api_client_id)
+    acting = actor_var.set(uploader)
+    try:
+        await _run_and_report(db, import_id, snapshot)
+    finally:
+        actor_var.reset(acting)
+
+
+async def _run_and_report(db: Database, import_id: uuid.UUID, snapshot: dict[str, Any]) -> None:
     try:
         total = await _process(db, import_id, snapshot)
     except Exception as exc:  # an unreadable file, a database gone: the import failed
@@ -377,51 +477,26 @@ async def _process(db: Database, import_id: uuid.UUID, snapshot: dict[str, Any])
     rows = _rows(snapshot["path"], snapshot["format"])
     total = 0
     while True:
-        chunk = []
-        for item in rows:
-            chunk.append(item)
-            if len(chunk) >= BATCH_ROWS:
-                break
+        chunk = list(islice(rows, BATCH_ROWS))
         if not chunk:
             break
         total += len(chunk)
         async with db.unit_of_work(write=True) as session:
             job = await session.get(ImportJob, import_id, with_for_update=True)
             assert job is not None  # noqa: S101
-            batch = _Batch(job)
+            batch = _Batch(job, seen_emails)
             for line, raw in chunk:
                 if "_error" in raw:
                     _error(job, line, [{"field": "row", "message": str(raw["_error"])}])
-                    continue
-                if total > MAX_ROWS:
+                elif total > MAX_ROWS:
                     _error(job, line, [{"field": "row", "message": f"over {MAX_ROWS} rows"}])
-                    continue
-                values = _fields(raw, snapshot["map"])
-                ref_source, ref_id = (
-                    values.pop("external_source", None),
-                    values.pop("external_id", None),
-                )
-                try:
-                    data = CandidateCreate.model_validate(values)
-                except ValidationError as exc:
-                    _error(job, line, _problems(exc))
-                    continue
-                if (ref_source is None) != (ref_id is None):
-                    _error(
-                        job,
-                        line,
-                        [
-                            {
-                                "field": "external_id",
-                                "message": "give both external_source and external_id",
-                            }
-                        ],
-                    )
-                    continue
-                batch.rows.append(
-                    (line, data, (str(ref_source), str(ref_id)) if ref_source else None)
-                )
-            await batch.apply(session, seen_emails)
+                else:
+                    parsed = _parse(raw, snapshot["map"])
+                    if isinstance(parsed, list):
+                        _error(job, line, parsed)
+                    else:
+                        batch.rows.append((line, *parsed))
+            await batch.apply(session)
             job.processed_rows += len(chunk)
     return total
 
