@@ -374,6 +374,11 @@ async def _drive_python(
             started = time.perf_counter()
             writer.write(request)
             status_line = await reader.readline()
+            if not status_line:  # the server closed the connection: count it and reconnect
+                failures += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
+                continue
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 if line.lower().startswith(b"content-length:"):

@@ -96,6 +96,13 @@ class InvalidState(Conflict):
         )
 
 
+class DoubleBooked(Conflict):
+    """Someone on the panel (or the candidate) already has an interview at that time."""
+
+    slug = "double-booked"
+    title = "Already booked at that time"
+
+
 class IdempotencyInProgress(Conflict):
     slug = "idempotency-key-in-use"
     title = "A request with this Idempotency-Key is still being processed"
@@ -173,6 +180,7 @@ PROBLEM_TYPES: dict[str, type[DomainError]] = {
         MethodNotAllowed,
         Conflict,
         InvalidState,
+        DoubleBooked,
         IdempotencyInProgress,
         PreconditionFailed,
         PayloadTooLarge,

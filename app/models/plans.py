@@ -72,6 +72,8 @@ class InterviewPlan(Versioned, table=True):
     locked_version: int | None = None
     shadows_required: int = 2
     reverse_shadows_required: int = 1
+    # Whether shadows and reverse shadows owe an evaluation too (leads and interviewers always do).
+    shadows_evaluate: bool = False
     stages: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONVariant)
 
 

@@ -28,7 +28,7 @@ from app.schemas.plans import (
     KitRead,
     PlanReadiness,
 )
-from app.services import competencies, kits, plans, training
+from app.services import competencies, kits, plans, training_practice
 
 router = api_router("/interview-plans", "Interview plans")
 competency_router = api_router("/competencies", "Interview plans")
@@ -179,7 +179,7 @@ async def interview_plans_get_readiness(
 ) -> Response:
     """For each stage: who in its pool is qualified, in training or untrained, and whether it
     can be staffed."""
-    result = await training.readiness(session, principal, plan_id)
+    result = await training_practice.readiness(session, principal, plan_id)
     return json_response(PlanReadiness.model_validate(result))
 
 

@@ -24,7 +24,7 @@ from app.schemas.training import (
     TrainingList,
     TrainingRead,
 )
-from app.services import calibration, training
+from app.services import calibration, training, training_practice
 
 router = api_router("/training", "Training")
 exercise_router = api_router("/calibration-exercises", "Training")
@@ -130,7 +130,7 @@ async def training_calibrate(
     session: SessionDep,
 ) -> Response:
     """Rate a calibration exercise; see how close you are to the reference ratings."""
-    result = await training.calibrate(
+    result = await training_practice.calibrate(
         session, principal, training_id, body.exercise_id, body.ratings
     )
     return json_response(CalibrationResult.model_validate(result), status_code=201)

@@ -118,6 +118,10 @@ class InterviewPlanCreate(BaseModel):
     )
     shadows_required: int = Field(default=2, ge=0, le=20)
     reverse_shadows_required: int = Field(default=1, ge=0, le=20)
+    shadows_evaluate: bool = Field(
+        default=False,
+        description="Shadows and reverse shadows submit evaluations too (not counted in debriefs).",
+    )
     stages: list[StageIn] = Field(default_factory=list, max_length=20)
 
 
@@ -131,9 +135,12 @@ class InterviewPlanUpdate(BaseModel):
     description: LongText | None = None
     shadows_required: int | None = Field(default=None, ge=0, le=20)
     reverse_shadows_required: int | None = Field(default=None, ge=0, le=20)
+    shadows_evaluate: bool | None = None
     stages: list[StageIn] | None = Field(default=None, max_length=20)
 
-    @field_validator("name", "shadows_required", "reverse_shadows_required", "stages")
+    @field_validator(
+        "name", "shadows_required", "reverse_shadows_required", "shadows_evaluate", "stages"
+    )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
@@ -193,6 +200,7 @@ class InterviewPlanRead(BaseModel):
     locked_version: int | None
     shadows_required: int
     reverse_shadows_required: int
+    shadows_evaluate: bool
     stages: list[StageRead]
     created_at: datetime
     updated_at: datetime

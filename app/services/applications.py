@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from app.models.plans import InterviewPlan
 from app.schemas.applications import FIXED_STAGES
 from app.services.events import record_event
 from app.services.jobs import job_handler, periodic
+from app.services.panel_access import on_panel_of_application
 
 _application = table_of(Application).c
 _change = table_of(StageChange).c
@@ -44,9 +45,16 @@ OPEN_FOR_APPLICATIONS = frozenset({IntakeStatus.AGREED, IntakeStatus.OPEN, Intak
 # Team roles that run the pipeline (hiring managers review; interviewers only read).
 PIPELINE_ROLES = (TeamRole.RECRUITER, TeamRole.COORDINATOR)
 
-_on_team = exists().where(
-    _member.intake_id == _application.intake_id, _member.user_id == bindparam("viewer")
-)
+
+def _visible_to(viewer: Any) -> ColumnElement[bool]:
+    """The intake's hiring team, and the people on the panel of one of its interviews."""
+    return or_(
+        exists().where(_member.intake_id == _application.intake_id, _member.user_id == viewer),
+        on_panel_of_application(_application.id, viewer),
+    )
+
+
+_on_team = _visible_to(bindparam("viewer"))
 # An OR of equalities rather than IN: compiled statements cannot hold expanding parameters.
 _in_review = or_(*(_application.stage == stage for stage in REVIEW_STAGES))
 _BY_ID = CompiledQuery(
@@ -60,9 +68,7 @@ APPLICATIONS = ListQuery(
     "applications",
     select(*table_of(Application).c),
     filters={
-        "viewer": lambda p: exists().where(
-            _member.intake_id == _application.intake_id, _member.user_id == p
-        ),
+        "viewer": _visible_to,
         "intake_id": lambda p: _application.intake_id == p,
         "candidate_id": lambda p: _application.candidate_id == p,
         "stage": lambda p: _application.stage == p,
@@ -215,8 +221,6 @@ async def _ensure_runs_pipeline(
         return
     role = await _team_role(session, intake_id, principal)
     allowed = PIPELINE_ROLES + ((TeamRole.HIRING_MANAGER,) if hm_too else ())
-    if role is None:
-        raise NotFound("No such intake.")
     if role not in allowed:
         raise Forbidden("The intake's recruiter and coordinators run its pipeline.")
 
@@ -346,14 +350,25 @@ async def load_for_change(
             select(Application).where(_application.id == application_id).with_for_update()
         )
     ).scalar_one_or_none()
-    if application is None or (
-        not sees_all(principal)
-        and await _team_role(session, application.intake_id, principal) is None
+    if application is None or not (
+        sees_all(principal)
+        or await _team_role(session, application.intake_id, principal) is not None
+        or await _on_panel(session, application.id, principal)
     ):
         raise _not_found(application_id)
     intake = await session.get(Intake, application.intake_id)
     assert intake is not None  # noqa: S101 - foreign key
     return application, intake
+
+
+async def _on_panel(session: AsyncSession, application_id: uuid.UUID, principal: Principal) -> bool:
+    return bool(
+        (
+            await session.execute(
+                select(on_panel_of_application(bindparam("a", application_id), principal.user_id))
+            )
+        ).scalar()
+    )
 
 
 def _ensure_active(application: Application, action: str) -> None:
@@ -397,6 +412,14 @@ async def move(
         return application
     await _move(session, application, intake, stage, reason)
     return application
+
+
+async def move_decided(
+    session: AsyncSession, application: Application, intake: Intake, to: str, reason: str | None
+) -> None:
+    """Move an application whose move the caller already authorised and checked (a debrief
+    decision): history, review clock and event as for any move."""
+    await _move(session, application, intake, to, reason)
 
 
 async def close(

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import AnyUrl
-from sqlalchemy import String, bindparam, cast, exists, or_, select
+from sqlalchemy import ColumnElement, String, bindparam, cast, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import CompiledQuery, Database
@@ -26,6 +26,7 @@ from app.schemas.candidates import CandidateCreate, CandidateUpdate
 from app.services import external_ids
 from app.services import intake_rules as rules
 from app.services.events import record_event
+from app.services.panel_access import on_panel_of_application
 
 _candidate = table_of(Candidate).c
 _application = table_of(Application).c
@@ -44,12 +45,24 @@ SUMMARY_FIELDS = (
 )
 LIST_FIELDS = ("other_emails", "skills", "tags")
 
-# A candidate reaches a person through an application on an intake whose team they are on.
-_through_team = exists().where(
-    _application.candidate_id == _candidate.id,
-    _member.intake_id == _application.intake_id,
-    _member.user_id == bindparam("viewer"),
-)
+
+def _reaches(viewer: Any) -> ColumnElement[bool]:
+    """A candidate reaches a person through an application on an intake whose team they are
+    on, or through an interview of theirs the person sits on."""
+    return or_(
+        exists().where(
+            _application.candidate_id == _candidate.id,
+            _member.intake_id == _application.intake_id,
+            _member.user_id == viewer,
+        ),
+        exists().where(
+            _application.candidate_id == _candidate.id,
+            on_panel_of_application(_application.id, viewer),
+        ),
+    )
+
+
+_through_team = _reaches(bindparam("viewer"))
 _BY_ID = CompiledQuery(
     select(*table_of(Candidate).c).where(_candidate.id == bindparam("candidate_id"))
 )
@@ -61,11 +74,7 @@ CANDIDATES = ListQuery(
     "candidates",
     select(*table_of(Candidate).c),
     filters={
-        "viewer": lambda p: exists().where(
-            _application.candidate_id == _candidate.id,
-            _member.intake_id == _application.intake_id,
-            _member.user_id == p,
-        ),
+        "viewer": _reaches,
         # Names match folded (any case, any accents); e-mail addresses are stored lower-case.
         "text_like": lambda p: or_(
             _candidate.search_name.like(p, escape="\\"),

@@ -20,6 +20,7 @@ from app.models.candidates import (
 )
 from app.models.intakes import Intake, PayPeriod
 from app.models.plans import InterviewPlan
+from app.services import demo_interviews
 
 FIRST = [
     "Amara",
@@ -200,4 +201,5 @@ async def seed_candidates(session: AsyncSession, intakes: dict[str, Intake]) -> 
                         hours=rng.randint(-24, 40)
                     )
     await session.flush()
+    await demo_interviews.seed_interviews(session, intakes)
     return made

@@ -282,6 +282,7 @@ async def create_plan(
         owner_id=principal.user_id,
         shadows_required=data.shadows_required,
         reverse_shadows_required=data.reverse_shadows_required,
+        shadows_evaluate=data.shadows_evaluate,
         stages=await build_stages(session, data.stages),
     )
     session.add(plan)
@@ -312,6 +313,7 @@ async def copy_plan(
         copied_from_id=source.id,
         shadows_required=source.shadows_required,
         reverse_shadows_required=source.reverse_shadows_required,
+        shadows_evaluate=source.shadows_evaluate,
         stages=stages,
     )
     session.add(plan)

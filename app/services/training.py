@@ -24,7 +24,7 @@ from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.identity import Role, User
 from app.models.intakes import Intake
-from app.models.plans import CalibrationExercise, InterviewPlan, TrainingRecord, TrainingState
+from app.models.plans import InterviewPlan, TrainingRecord, TrainingState
 from app.services.events import record_event
 from app.services.jobs import job_handler, periodic
 from app.services.plans import find_stage, load_plan
@@ -38,9 +38,12 @@ RESOURCE = "training"
 T = TrainingState
 IN_TRAINING = frozenset({T.ASSIGNED, T.STUDIED, T.SHADOWED, T.REVERSE_SHADOWED})
 TRAINING_KEYSET = Keyset((_training.id,), ("uuid",))
+# The states in which a shadow, or a reverse shadow, counts towards the next step.
+SHADOWING = frozenset({T.STUDIED, T.SHADOWED})
+REVERSE_SHADOWING = frozenset({T.SHADOWED, T.REVERSE_SHADOWED})
 
 
-def _unrestricted(principal: Principal) -> bool:
+def unrestricted(principal: Principal) -> bool:
     return principal.role in (Role.ADMIN, Role.RECRUITER) or (
         principal.is_api_client and not principal.on_behalf_of
     )
@@ -58,14 +61,14 @@ async def _plan_hiring_manager(session: AsyncSession, plan_id: uuid.UUID) -> uui
 
 async def _may_coach(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> bool:
     """Staff, and the hiring manager of the intake the plan belongs to."""
-    if _unrestricted(principal):
+    if unrestricted(principal):
         return True
     return principal.user_id is not None and principal.user_id == await _plan_hiring_manager(
         session, plan_id
     )
 
 
-async def _load(
+async def load_record(
     session: AsyncSession, principal: Principal, training_id: uuid.UUID
 ) -> TrainingRecord:
     record = (
@@ -84,7 +87,7 @@ async def get_training(
     session: AsyncSession, principal: Principal, training_id: uuid.UUID
 ) -> TrainingRecord:
     """One record: the trainee's own, or any a coach may see."""
-    return await _load(session, principal, training_id)
+    return await load_record(session, principal, training_id)
 
 
 async def list_training(
@@ -108,7 +111,7 @@ async def list_training(
             statement = statement.where(column == value)
     if state is not None:
         statement = statement.where(_training.state == state)
-    if not _unrestricted(principal):
+    if not unrestricted(principal):
         coached = (
             select(_plan.id)
             .join(Intake, _plan.intake_id == _intake.id)
@@ -204,7 +207,7 @@ async def advance(
     valid_for: timedelta,
 ) -> TrainingRecord:
     """One explicit step: mark_studied, record_shadow, record_reverse_shadow or qualify."""
-    record = await _load(session, principal, training_id)
+    record = await load_record(session, principal, training_id)
     plan = await session.get(InterviewPlan, record.plan_id)
     assert plan is not None  # noqa: S101 - cascades keep records and plans together
     coach = await _may_coach(session, principal, record.plan_id)
@@ -219,15 +222,11 @@ async def advance(
     elif not coach:
         raise Forbidden("Recruiters, admins and the intake's hiring manager record progress.")
     elif action == "record_shadow":
-        _ensure(record, "record a shadow interview", frozenset({T.STUDIED, T.SHADOWED}))
-        record.shadow_count += 1
-        if record.shadow_count >= plan.shadows_required:
-            record.state = T.SHADOWED
+        _ensure(record, "record a shadow interview", SHADOWING)
+        _count_shadow(record, plan, reverse=False)
     elif action == "record_reverse_shadow":
-        _ensure(record, "record a reverse shadow", frozenset({T.SHADOWED, T.REVERSE_SHADOWED}))
-        record.reverse_shadow_count += 1
-        if record.reverse_shadow_count >= plan.reverse_shadows_required:
-            record.state = T.REVERSE_SHADOWED
+        _ensure(record, "record a reverse shadow", REVERSE_SHADOWING)
+        _count_shadow(record, plan, reverse=True)
     elif action == "qualify":
         ready = {T.REVERSE_SHADOWED} | (
             {T.SHADOWED} if plan.reverse_shadows_required == 0 else set()
@@ -256,6 +255,70 @@ async def advance(
                 },
             )
     return record
+
+
+def _count_shadow(record: TrainingRecord, plan: InterviewPlan, *, reverse: bool) -> None:
+    if reverse:
+        record.reverse_shadow_count += 1
+        if record.reverse_shadow_count >= plan.reverse_shadows_required:
+            record.state = T.REVERSE_SHADOWED
+    else:
+        record.shadow_count += 1
+        if record.shadow_count >= plan.shadows_required:
+            record.state = T.SHADOWED
+
+
+async def count_interview(
+    session: AsyncSession,
+    plan: InterviewPlan,
+    stage_id: str,
+    user_id: uuid.UUID,
+    *,
+    reverse: bool,
+) -> dict[str, Any] | None:
+    """Count a completed interview a trainee shadowed (or reverse-shadowed) on their training
+    record for the stage; None when they have no record in a state where it counts."""
+    record = (
+        await session.execute(
+            select(TrainingRecord)
+            .where(
+                _training.user_id == user_id,
+                _training.plan_id == plan.id,
+                _training.stage_id == uuid.UUID(stage_id),
+            )
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if record is None or record.state not in (REVERSE_SHADOWING if reverse else SHADOWING):
+        return None
+    previous = record.state
+    _count_shadow(record, plan, reverse=reverse)
+    await session.flush()
+    if record.state != previous:
+        _status_event(session, record, previous)
+    return {
+        "training_id": str(record.id),
+        "user_id": str(user_id),
+        "state": str(record.state),
+        "shadow_count": record.shadow_count,
+        "reverse_shadow_count": record.reverse_shadow_count,
+    }
+
+
+async def qualified_for(
+    session: AsyncSession, plan_id: uuid.UUID, stage_id: str, user_id: uuid.UUID
+) -> bool:
+    """Whether the person is qualified (and not lapsed) to lead the plan's stage."""
+    record = (
+        await session.execute(
+            select(TrainingRecord).where(
+                _training.user_id == user_id,
+                _training.plan_id == plan_id,
+                _training.stage_id == uuid.UUID(stage_id),
+            )
+        )
+    ).scalar_one_or_none()
+    return is_qualified(record)
 
 
 async def expire_due(session: AsyncSession) -> int:
@@ -297,109 +360,3 @@ def is_qualified(record: TrainingRecord | None) -> bool:
     if record is None or record.state != T.QUALIFIED:
         return False
     return record.expires_at is None or record.expires_at > utcnow()
-
-
-async def readiness(
-    session: AsyncSession, principal: Principal, plan_id: uuid.UUID
-) -> dict[str, Any]:
-    """For each stage: who in its pool is qualified, in training or untrained."""
-    plan = await load_plan(session, principal, plan_id)
-    records = {
-        (str(r.user_id), str(r.stage_id)): r
-        for r in (
-            await session.execute(select(TrainingRecord).where(_training.plan_id == plan_id))
-        ).scalars()
-    }
-    stages = []
-    for stage in plan.stages:
-        pool = []
-        for user_id in stage["interviewer_pool"]:
-            record = records.get((user_id, stage["id"]))
-            if is_qualified(record):
-                status = "qualified"
-            elif record is not None and record.state in IN_TRAINING:
-                status = "in_training"
-            else:
-                status = "untrained"
-            pool.append(
-                {
-                    "user_id": user_id,
-                    "status": status,
-                    "training_state": str(record.state) if record else None,
-                    "training_id": record.id if record else None,
-                }
-            )
-        counts = {
-            s: sum(1 for p in pool if p["status"] == s)
-            for s in ("qualified", "in_training", "untrained")
-        }
-        stages.append(
-            {
-                "stage_id": stage["id"],
-                "name": stage["name"],
-                **counts,
-                "can_be_staffed": counts["qualified"] > 0,
-                "pool": pool,
-            }
-        )
-    return {
-        "plan_id": plan.id,
-        "plan_version": plan.plan_version,
-        "ready": bool(stages) and all(s["can_be_staffed"] for s in stages),
-        "stages": stages,
-    }
-
-
-def agreement(reference: dict[str, int], ratings: dict[str, int]) -> dict[str, Any]:
-    """How a trainee's ratings compare with the reference: exact and within one point."""
-    differences = {cid: ratings[cid] - expected for cid, expected in reference.items()}
-    total = len(differences) or 1
-    return {
-        "exact_agreement": round(sum(d == 0 for d in differences.values()) / total, 4),
-        "within_one_agreement": round(sum(abs(d) <= 1 for d in differences.values()) / total, 4),
-        "per_competency": [
-            {
-                "competency_id": cid,
-                "reference": reference[cid],
-                "rating": ratings[cid],
-                "difference": difference,
-            }
-            for cid, difference in differences.items()
-        ],
-    }
-
-
-async def calibrate(
-    session: AsyncSession,
-    principal: Principal,
-    training_id: uuid.UUID,
-    exercise_id: uuid.UUID,
-    ratings: dict[uuid.UUID, int],
-) -> dict[str, Any]:
-    """Score a trainee's ratings of an exercise against its reference; kept on the record."""
-    record = await _load(session, principal, training_id)
-    if record.user_id != principal.user_id and not _unrestricted(principal):
-        raise Forbidden("Calibrate your own training; coaches see the results.")
-    exercise = await session.get(CalibrationExercise, exercise_id)
-    if exercise is None:
-        raise ValidationFailed(
-            "No such calibration exercise.",
-            errors=[FieldProblem("body.exercise_id", "no such exercise", "unknown")],
-        )
-    given = {str(k): v for k, v in ratings.items()}
-    missing = [cid for cid in exercise.reference_ratings if cid not in given]
-    extra = [cid for cid in given if cid not in exercise.reference_ratings]
-    if missing or extra:
-        raise ValidationFailed(
-            "Rate exactly the exercise's competencies.",
-            errors=[FieldProblem(f"body.ratings.{c}", "rating missing", "missing") for c in missing]
-            + [FieldProblem(f"body.ratings.{c}", "not in this exercise", "unknown") for c in extra],
-        )
-    result = {
-        "exercise_id": str(exercise.id),
-        "submitted_at": utcnow().isoformat().replace("+00:00", "Z"),
-        **agreement(exercise.reference_ratings, given),
-    }
-    record.calibrations = [*record.calibrations, result]
-    await session.flush()
-    return result
