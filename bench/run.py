@@ -1,7 +1,7 @@
 """Side-by-side benchmark: Tandem (production settings, PostgreSQL) against a raw ASGI app
 running the same SQL through asyncpg, under the same load, on the same machine, in one run.
 
-    .venv/bin/python -m bench.run [--duration 15] [--connections 32] [--rounds 2]
+    .venv/bin/python -m bench.run [--duration 15] [--connections 32] [--rounds 2] [--only get]
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/tandem_bench;
 the database is dropped and recreated) and `wrk` (Debian package `wrk`); without wrk a
@@ -434,6 +434,9 @@ def main() -> int:
         default=0,
         help="also hold the load on the service this long, sampling its RSS",
     )
+    parser.add_argument(
+        "--only", default="", help="run only the scenarios whose name contains this text"
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get(
@@ -484,6 +487,7 @@ def main() -> int:
             "list 50 users": "/api/v1/users?limit=50",
             f"list page {DEEP_PAGE}": f"/api/v1/users?limit=50&cursor={deep_cursor}",
         }
+        scenarios = {name: path for name, path in scenarios.items() if args.only in name}
         targets = {"tandem": (SERVICE_PORT, service), "raw asyncpg": (RAW_PORT, raw)}
         for scenario, path in scenarios.items():
             for port, _ in targets.values():  # warm-up

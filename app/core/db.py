@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect  # noqa: N812
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -172,6 +172,25 @@ class Database:
                     await hook(committed)
                 except Exception:
                     log.warning("after-transaction hook failed", exc_info=True)
+
+    async def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Append many rows in one go, outside any request transaction: one pipelined
+        `executemany` on the asyncpg pool, one multi-row INSERT elsewhere."""
+        if not rows:
+            return
+        if self._pg_pool is not None:
+            columns = list(rows[0])
+            if not set(columns) <= set(table.c.keys()):
+                raise ValueError(f"unknown columns for {table.name}: {columns}")
+            names = ", ".join(f'"{c}"' for c in columns)
+            places = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+            await self._pg_pool.executemany(
+                f'INSERT INTO "{table.name}" ({names}) VALUES ({places})',  # noqa: S608 - names come from the table
+                [tuple(r[c] for c in columns) for r in rows],
+            )
+            return
+        async with self.unit_of_work(write=True) as session:
+            await session.execute(table.insert(), list(rows))
 
     async def fetch_one(
         self, query: CompiledQuery, params: Mapping[str, Any]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
@@ -137,8 +137,7 @@ class ReadAudit:
         """Write the queued entries now; how many."""
         batch, self._pending = self._pending, []
         if batch:
-            async with self.db.unit_of_work(write=True) as session:
-                await session.execute(insert(table_of(AuditEvent)), batch)
+            await self.db.insert_rows(table_of(AuditEvent), batch)
         return len(batch)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -105,16 +105,22 @@ def _history(
     start: Any,
     rng: random.Random,
 ) -> Any:
-    """Moves through `stages`, a few days apart, from `start`; the time of the last move."""
+    """Moves through `stages`, a few days apart, from `start`; the time of the last move.
+    The gaps shrink when they would run past the present (history is never in the future)."""
+    gaps = [timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 20)) for _ in stages]
+    room = utcnow() - timedelta(hours=2) - start
+    total = sum(gaps, timedelta())
+    if total > room:
+        gaps = [gap * max(room / total, 0) for gap in gaps]
     at, previous = start, None
-    for stage in stages:
+    for stage, gap in zip(stages, gaps, strict=True):
         session.add(
             StageChange(application_id=application.id, from_stage=previous, to_stage=stage, at=at)
         )
         previous = stage
         if stage == "shortlisted":
             application.shortlisted_at = at
-        at = at + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 20))
+        at = at + gap
     return at - timedelta(hours=1)
 
 
