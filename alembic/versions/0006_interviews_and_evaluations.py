@@ -101,9 +101,6 @@ def upgrade() -> None:
         sa.Column(
             "panel", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
         ),
-        sa.Column(
-            "external_ids", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
-        ),
         sa.ForeignKeyConstraint(
             ["application_id"],
             ["applications.id"],

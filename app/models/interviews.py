@@ -83,7 +83,6 @@ class Interview(Versioned, table=True):
     # The panel as shown on reads ([{user_id, role, unqualified_lead}]); `interview_participants`
     # holds the same people for the double-booking and visibility lookups.
     panel: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONVariant)
-    external_ids: list[dict[str, str]] = Field(default_factory=list, sa_type=JSONVariant)
 
 
 class InterviewParticipant(SQLModel, table=True):
