@@ -15,8 +15,8 @@ from sqlalchemy import update
 from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.platform import Job
-from app.services import applications as _applications  # noqa: F401 - registers its jobs
 from app.services import evaluation_reminders as _evaluation_reminders  # noqa: F401 - registers its jobs
+from app.services import hm_reviews as _hm_reviews  # noqa: F401 - registers its jobs
 from app.services import imports as _imports  # noqa: F401 - registers its jobs
 from app.services import jobs
 from app.services import maintenance as _maintenance  # noqa: F401 - registers its jobs

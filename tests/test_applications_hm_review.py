@@ -8,7 +8,7 @@ from typing import Any
 
 from app.core.runtime import Runtime
 from app.models.identity import Role
-from app.services.applications import notify_due_reviews
+from app.services.hm_reviews import notify_due_reviews
 from app.services.jobs import enqueue
 from app.worker import Worker
 from tests.conftest import MakeUser, ManualClock

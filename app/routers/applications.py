@@ -31,7 +31,7 @@ from app.schemas.briefings import (
     BriefingLinkRead,
     BriefingRead,
 )
-from app.services import applications, briefings
+from app.services import applications, briefings, hm_reviews
 
 router = api_router("/applications", "Applications")
 me_router = api_router("/me", "Applications")
@@ -199,7 +199,7 @@ async def applications_review(
     session: SessionDep,
 ) -> Response:
     """The hiring manager advances a shortlisted candidate to a plan stage, or rejects them."""
-    application = await applications.hm_review(
+    application = await hm_reviews.hm_review(
         session,
         principal,
         application_id,
@@ -316,5 +316,5 @@ async def me_get_review_queue(
 ) -> Response:
     """Shortlisted candidates waiting for your review, soonest due first (overdue flagged)."""
     runtime = runtime_of(request)
-    result = await applications.review_queue(runtime.db, runtime.cursors, page, principal)
+    result = await hm_reviews.review_queue(runtime.db, runtime.cursors, page, principal)
     return page_response(request, ApplicationRead, result)

@@ -21,7 +21,7 @@ from app.schemas.interviews import (
     InterviewRead,
     InterviewReschedule,
 )
-from app.services import calendars, interviews
+from app.services import calendars, interview_queries, interviews
 
 router = api_router("/interviews", "Interviews")
 
@@ -31,7 +31,7 @@ _CHANGE_ERRORS = problem_openapi_responses(404, 409)
 def interview_response(interview: Interview, *, status_code: int = 200) -> Response:
     headers = {"Location": f"/api/v1/interviews/{interview.id}"} if status_code == 201 else None
     return json_response(
-        InterviewRead.model_validate(interviews.row_of(interview)),
+        InterviewRead.model_validate(interview_queries.row_of(interview)),
         status_code=status_code,
         version=interview.version,
         headers=headers,
@@ -65,7 +65,7 @@ async def interviews_list(
 ) -> Response:
     """List the interviews you may see, soonest first, filtered."""
     runtime = runtime_of(request)
-    result = await interviews.list_interviews(
+    result = await interview_queries.list_interviews(
         runtime.db,
         runtime.cursors,
         page,
@@ -90,7 +90,7 @@ async def interviews_get(
     principal: Annotated[Principal, require("interviews", "read")],
 ) -> Response:
     """Get an interview with its panel."""
-    values = await interviews.get_interview(runtime_of(request).db, principal, interview_id)
+    values = await interview_queries.get_interview(runtime_of(request).db, principal, interview_id)
     return row_response(InterviewRead, values)
 
 

@@ -32,7 +32,6 @@ from app.models.intakes import Intake, IntakeStatus, IntakeTeamMember, TeamRole
 from app.models.plans import InterviewPlan
 from app.schemas.applications import FIXED_STAGES
 from app.services.events import record_event
-from app.services.jobs import job_handler, periodic
 from app.services.panel_access import on_panel_of_application
 
 _application = table_of(Application).c
@@ -165,26 +164,6 @@ async def list_applications(
     return PageResult([read_values(row) for row in result.rows], result.next_cursor)
 
 
-QUEUE = ListQuery(
-    "review_queue",
-    select(*table_of(Application).c).where(
-        _in_review,
-        _application.status == ApplicationStatus.ACTIVE.value,
-        _application.hm_reviewed_at.is_(None),
-    ),
-    filters={"hiring_manager_id": lambda p: _application.hiring_manager_id == p},
-    orders={"due": Keyset((_application.hm_review_due_at, _application.id), ("datetime", "uuid"))},
-)
-
-
-async def review_queue(
-    db: Database, cursors: CursorCodec, page: PageRequest, principal: Principal
-) -> PageResult:
-    """Shortlisted applications waiting for the caller's review, soonest due first."""
-    result = await QUEUE.page(db, cursors, page, order="due", hiring_manager_id=principal.user_id)
-    return PageResult([read_values(row) for row in result.rows], result.next_cursor)
-
-
 async def history(
     db: Database,
     cursors: CursorCodec,
@@ -233,7 +212,7 @@ async def plan_stage_ids(session: AsyncSession, intake: Intake) -> list[str]:
     return [s["id"] for s in plan.stages] if plan else []
 
 
-async def _valid_stage(session: AsyncSession, intake: Intake, stage: str, location: str) -> str:
+async def valid_stage(session: AsyncSession, intake: Intake, stage: str, location: str) -> str:
     if stage in FIXED_STAGES or stage in await plan_stage_ids(session, intake):
         return stage
     raise ValidationFailed(
@@ -303,7 +282,7 @@ async def create_application(
             "No such candidate.",
             errors=[FieldProblem("body.candidate_id", "no such candidate", "unknown")],
         )
-    stage = await _valid_stage(session, intake, stage, "body.stage")
+    stage = await valid_stage(session, intake, stage, "body.stage")
     existing = (
         await session.execute(
             select(_application.id).where(
@@ -371,7 +350,7 @@ async def _on_panel(session: AsyncSession, application_id: uuid.UUID, principal:
     )
 
 
-def _ensure_active(application: Application, action: str) -> None:
+def ensure_active(application: Application, action: str) -> None:
     if application.status != ApplicationStatus.ACTIVE:
         raise InvalidState(action, application.status, {ApplicationStatus.ACTIVE})
 
@@ -392,7 +371,7 @@ async def _move(
         session,
         "application.stage_changed",
         (RESOURCE, application.id),
-        {**_payload(application), "from": previous, "to": to},
+        {**payload(application), "from": previous, "to": to},
     )
 
 
@@ -406,8 +385,8 @@ async def move(
     """Move an active application to another (non-terminal) stage."""
     application, intake = await load_for_change(session, principal, application_id)
     await _ensure_runs_pipeline(session, principal, intake.id)
-    _ensure_active(application, "move")
-    stage = await _valid_stage(session, intake, stage, "body.stage")
+    ensure_active(application, "move")
+    stage = await valid_stage(session, intake, stage, "body.stage")
     if stage == application.stage:
         return application
     await _move(session, application, intake, stage, reason)
@@ -435,7 +414,7 @@ async def close(
     """Reject, withdraw or hire: the application leaves the pipeline."""
     application, intake = await load_for_change(session, principal, application_id)
     await _ensure_runs_pipeline(session, principal, intake.id, hm_too=hm_too)
-    _ensure_active(application, {"rejected": "reject", "withdrawn": "withdraw"}.get(status, "hire"))
+    ensure_active(application, {"rejected": "reject", "withdrawn": "withdraw"}.get(status, "hire"))
     stage = str(status)
     previous, now = application.stage, utcnow()
     session.add(stage_change(application, previous, stage, note, at=now))
@@ -443,115 +422,27 @@ async def close(
     application.stage_changed_at = application.closed_at = now
     application.reason_code, application.reason_note = reason_code, note
     await session.flush()
-    payload = {**_payload(application), "from": previous, "to": stage}
-    record_event(session, "application.stage_changed", (RESOURCE, application.id), payload)
+    moved = {**payload(application), "from": previous, "to": stage}
+    record_event(session, "application.stage_changed", (RESOURCE, application.id), moved)
     if status == ApplicationStatus.REJECTED:
         record_event(
             session,
             "application.rejected",
             (RESOURCE, application.id),
-            {**payload, "reason_code": reason_code},
+            {**moved, "reason_code": reason_code},
         )
     elif status == ApplicationStatus.HIRED:
-        record_event(session, "application.hired", (RESOURCE, application.id), payload)
+        record_event(session, "application.hired", (RESOURCE, application.id), moved)
     return application
-
-
-async def hm_review(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    *,
-    decision: str,
-    stage: str | None,
-    reason_code: str | None,
-    note: str | None,
-) -> Application:
-    """The intake's hiring manager advances or rejects a shortlisted candidate."""
-    application, intake = await load_for_change(session, principal, application_id)
-    if principal.user_id != intake.hiring_manager_id and not sees_all(principal):
-        raise Forbidden("The intake's hiring manager reviews its shortlist.")
-    _ensure_active(application, "review")
-    if application.stage not in REVIEW_STAGES:
-        raise InvalidState("review", application.stage, REVIEW_STAGES)
-    application.hm_reviewed_at = utcnow()
-    if decision == "reject":
-        if reason_code is None:
-            raise ValidationFailed(
-                "Say why the candidate is rejected.",
-                errors=[FieldProblem("body.reason_code", "required to reject", "missing")],
-            )
-        return await close(
-            session,
-            principal,
-            application_id,
-            ApplicationStatus.REJECTED,
-            reason_code=reason_code,
-            note=note,
-            hm_too=True,
-        )
-    stages = await plan_stage_ids(session, intake)
-    target = stage or (stages[0] if stages else None)
-    if target is None or target in (*REVIEW_STAGES, "applied"):
-        raise ValidationFailed(
-            "Say which stage the candidate goes to next.",
-            errors=[FieldProblem("body.stage", "a stage of the intake's plan", "missing")],
-        )
-    target = await _valid_stage(session, intake, target, "body.stage")
-    await _move(session, application, intake, target, note)
-    return application
-
-
-async def notify_due_reviews(session: AsyncSession) -> int:
-    """Record `hm_review.due` once for every review that passed its due time."""
-    now = utcnow()
-    due = (
-        await session.execute(
-            select(Application)
-            .where(
-                _application.stage.in_(REVIEW_STAGES),
-                _application.status == ApplicationStatus.ACTIVE.value,
-                _application.hm_reviewed_at.is_(None),
-                _application.hm_review_due_at < now,
-                _application.hm_review_due_notified_at.is_(None),
-            )
-            .with_for_update(skip_locked=True)
-        )
-    ).scalars()
-    count = 0
-    for application in due:
-        application.hm_review_due_notified_at = now
-        record_event(
-            session,
-            "hm_review.due",
-            (RESOURCE, application.id),
-            {
-                **_payload(application),
-                "hiring_manager_id": str(application.hiring_manager_id),
-                "due_at": application.hm_review_due_at.isoformat()
-                if application.hm_review_due_at
-                else None,
-            },
-        )
-        count += 1
-    await session.flush()
-    return count
-
-
-@job_handler("applications.notify_due_reviews")
-async def _notify_job(session: AsyncSession, _payload_: dict[str, Any]) -> None:
-    await notify_due_reviews(session)
-
-
-periodic("applications.notify_due_reviews", timedelta(minutes=5), "applications.notify_due_reviews")
 
 
 def record_created(session: AsyncSession, application: Application) -> None:
     """Record `application.created` for a new application."""
-    record_event(session, "application.created", (RESOURCE, application.id), _payload(application))
+    record_event(session, "application.created", (RESOURCE, application.id), payload(application))
 
 
-def _payload(application: Application) -> dict[str, Any]:
+def payload(application: Application) -> dict[str, Any]:
+    """The common fields of every application event."""
     return {
         "id": str(application.id),
         "candidate_id": str(application.candidate_id),

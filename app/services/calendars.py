@@ -18,7 +18,7 @@ from app.models.candidates import Application, Candidate
 from app.models.identity import User
 from app.models.intakes import Intake
 from app.models.interviews import InterviewStatus, PanelRole
-from app.services.interviews import get_interview
+from app.services.interview_queries import get_interview
 
 _user = table_of(User).c
 PRODUCT_ID = "-//Tandem//Interviews//EN"

@@ -9,24 +9,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
-from app.core.db import CompiledQuery, Database
 from app.core.errors import (
     Conflict,
     FieldProblem,
     Forbidden,
     InvalidState,
-    NotFound,
     ValidationFailed,
 )
-from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.candidates import Application, ApplicationStatus
-from app.models.identity import Role
 from app.models.intakes import Intake, IntakeTeamMember
 from app.models.interviews import Interview, InterviewParticipant, InterviewStatus, PanelRole
 from app.models.plans import InterviewPlan
@@ -34,6 +30,7 @@ from app.schemas.interviews import InterviewCreate, InterviewReschedule, PanelMe
 from app.services import evaluations, training
 from app.services.events import record_event
 from app.services.interview_panels import check_free, check_panel, lock_people
+from app.services.interview_queries import not_found, panel_only
 from app.services.panel_access import DECISION_ROLES, PIPELINE_ROLES, team_role, unrestricted
 
 _interview = table_of(Interview).c
@@ -42,111 +39,6 @@ _member = table_of(IntakeTeamMember).c
 
 RESOURCE = "interview"
 TRAINEE_ROLES = (PanelRole.SHADOW, PanelRole.REVERSE_SHADOW)
-
-_on_panel = exists().where(
-    _participant.interview_id == _interview.id, _participant.user_id == bindparam("viewer")
-)
-_on_team = exists().where(
-    _member.intake_id == _interview.intake_id, _member.user_id == bindparam("viewer")
-)
-_BY_ID = CompiledQuery(
-    select(*table_of(Interview).c).where(_interview.id == bindparam("interview_id"))
-)
-_BY_ID_FOR_PANEL = CompiledQuery(
-    select(*table_of(Interview).c).where(_interview.id == bindparam("interview_id"), _on_panel)
-)
-_BY_ID_FOR_TEAM_OR_PANEL = CompiledQuery(
-    select(*table_of(Interview).c).where(
-        _interview.id == bindparam("interview_id"), or_(_on_team, _on_panel)
-    )
-)
-
-INTERVIEWS = ListQuery(
-    "interviews",
-    select(*table_of(Interview).c),
-    filters={
-        "panel_of": lambda p: exists().where(
-            _participant.interview_id == _interview.id, _participant.user_id == p
-        ),
-        "team_or_panel_of": lambda p: or_(
-            exists().where(_member.intake_id == _interview.intake_id, _member.user_id == p),
-            exists().where(_participant.interview_id == _interview.id, _participant.user_id == p),
-        ),
-        "interviewer_id": lambda p: exists().where(
-            _participant.interview_id == _interview.id, _participant.user_id == p
-        ),
-        "application_id": lambda p: _interview.application_id == p,
-        "intake_id": lambda p: _interview.intake_id == p,
-        "status": lambda p: _interview.status == p,
-        "starts_after": lambda p: _interview.starts_at >= p,
-        "starts_before": lambda p: _interview.starts_at < p,
-        "updated_since": lambda p: _interview.updated_at >= p,
-    },
-    orders={
-        "starts_at": Keyset((_interview.starts_at, _interview.id), ("datetime", "uuid")),
-        "updated_at": Keyset((_interview.updated_at, _interview.id), ("datetime", "uuid")),
-    },
-)
-
-
-def read_values(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An interview row as the API shows it (`panel` under its wire name `interviewers`)."""
-    values = dict(row)
-    values["interviewers"] = values["panel"]
-    return values
-
-
-def row_of(interview: Interview) -> dict[str, Any]:
-    """An ORM interview as the API shows it."""
-    return read_values({c.key: getattr(interview, c.key) for c in table_of(Interview).columns})
-
-
-def _not_found(interview_id: uuid.UUID) -> NotFound:
-    return NotFound(f"No interview with id {interview_id}.")
-
-
-async def get_interview(
-    db: Database, principal: Principal, interview_id: uuid.UUID
-) -> dict[str, Any]:
-    """One interview: for admins and integrations, the intake's team, and its panel."""
-    params = {"interview_id": interview_id, "viewer": principal.user_id}
-    if unrestricted(principal):
-        query = _BY_ID
-    elif _panel_only(principal):
-        query = _BY_ID_FOR_PANEL
-    else:
-        query = _BY_ID_FOR_TEAM_OR_PANEL
-    row = await db.fetch_one(query, params)
-    if row is None:
-        raise _not_found(interview_id)
-    return read_values(row)
-
-
-def _panel_only(principal: Principal) -> bool:
-    """People whose role is interviewer see the interviews they sit on, not the intake's."""
-    return principal.role is Role.INTERVIEWER
-
-
-async def list_interviews(
-    db: Database,
-    cursors: CursorCodec,
-    page: PageRequest,
-    principal: Principal,
-    **filters: Any,
-) -> PageResult:
-    """A page of the interviews the caller may see, soonest first (or by update time)."""
-    order = "updated_at" if filters.get("updated_since") is not None else "starts_at"
-    scope: dict[str, Any] = {}
-    if not unrestricted(principal):
-        key = "panel_of" if _panel_only(principal) else "team_or_panel_of"
-        scope[key] = principal.user_id
-    if filters.get("status") is not None:
-        filters["status"] = str(filters["status"])
-    result = await INTERVIEWS.page(db, cursors, page, order=order, **scope, **filters)
-    return PageResult([read_values(row) for row in result.rows], result.next_cursor)
-
-
-# --- Changing ---------------------------------------------------------------------------------
 
 
 async def _load_application(
@@ -268,7 +160,7 @@ async def _load_for_change(
     everyone else 404."""
     interview = await session.get(Interview, interview_id, with_for_update=True)
     if interview is None:
-        raise _not_found(interview_id)
+        raise not_found(interview_id)
     participants = list(
         (
             await session.execute(
@@ -280,9 +172,9 @@ async def _load_for_change(
         return interview, participants
     role = await team_role(session, interview.intake_id, principal.user_id)
     on_panel = any(p.user_id == principal.user_id for p in participants)
-    if not on_panel and (role is None or _panel_only(principal)):
-        raise _not_found(interview_id)
-    if not _panel_only(principal) and role in (DECISION_ROLES if panel_too else PIPELINE_ROLES):
+    if not on_panel and (role is None or panel_only(principal)):
+        raise not_found(interview_id)
+    if not panel_only(principal) and role in (DECISION_ROLES if panel_too else PIPELINE_ROLES):
         return interview, participants
     if panel_too and on_panel:
         return interview, participants
