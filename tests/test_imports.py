@@ -482,6 +482,43 @@ async def test_importing_into_an_intake_needs_the_same_rights_as_applying(
     assert await count_applications(runtime) == 0
 
 
+async def test_an_intake_that_closes_before_the_import_runs_gets_no_applications(
+    client, make_user: MakeUser, runtime: Runtime
+):
+    """The rule of `POST /applications` holds when the worker applies the rows, not only at
+    upload: the people are imported, the report says why they were not applied."""
+    setting = await pipeline(client, make_user, with_plan=False)
+    content = csv_bytes(
+        ["full_name", "email"],
+        [["Ada Lovelace", "ada@example.com"], ["Grace Hopper", "grace@example.com"]],
+    )
+    started = await upload(client, setting.recruiter.headers, content, intake_id=setting.intake_id)
+    assert started.status_code == 202, started.text
+    cancelled = await act(
+        client, setting.recruiter, "POST", f"/api/v1/intakes/{setting.intake_id}/cancel"
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await Worker(runtime).run_until_idle()
+    report = (
+        await act(client, setting.recruiter, "GET", f"{IMPORTS}/{started.json()['id']}")
+    ).json()
+    assert report["status"] == "completed"
+    assert counts(report) == (2, 0, 0, 0)
+    assert report["errors"] == [
+        {
+            "line": None,
+            "errors": [
+                {
+                    "field": "intake_id",
+                    "message": "the intake is cancelled and takes no candidates; "
+                    "the candidates were imported without applications",
+                }
+            ],
+        }
+    ]
+    assert await count_applications(runtime) == 0
+
+
 # --- Mapping, access and limits -----------------------------------------------------------
 
 

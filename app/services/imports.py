@@ -243,7 +243,7 @@ class _Batch:
             tally = await self._run(session, one_by_one=True)
         tally.record(self.job)
         if self.job.intake_id is not None and tally.touched:
-            await _apply_to_intake(session, self.job.intake_id, tally.touched)
+            await _apply_to_intake(session, self.job, tally.touched)
 
     async def _lookup(
         self, session: AsyncSession, emails: dict[str, uuid.UUID]
@@ -377,11 +377,30 @@ async def _reload_spoiled(session: AsyncSession, loaded: dict[uuid.UUID, Candida
 
 
 async def _apply_to_intake(
-    session: AsyncSession, intake_id: uuid.UUID, candidate_ids: list[uuid.UUID]
+    session: AsyncSession, job: ImportJob, candidate_ids: list[uuid.UUID]
 ) -> None:
-    """Give imported candidates an `applied` application to the import's intake (once)."""
-    intake = await session.get(Intake, intake_id)
+    """Give imported candidates an `applied` application to the import's intake (once), while
+    the intake still takes candidates; otherwise say so once in the report."""
+    intake_id = job.intake_id
+    intake = await session.get(Intake, intake_id) if intake_id else None
     if intake is None:
+        return
+    if intake.status not in application_service.OPEN_FOR_APPLICATIONS:
+        # It closed after the upload: the people are imported, but not put in its pipeline.
+        if not any(e["line"] is None for e in job.errors):
+            job.errors = [
+                *job.errors,
+                {
+                    "line": None,
+                    "errors": [
+                        {
+                            "field": "intake_id",
+                            "message": f"the intake is {intake.status} and takes no candidates; "
+                            "the candidates were imported without applications",
+                        }
+                    ],
+                },
+            ]
         return
     active = set(
         (
@@ -400,7 +419,7 @@ async def _apply_to_intake(
             continue
         application = Application(
             candidate_id=candidate_id,
-            intake_id=intake_id,
+            intake_id=intake.id,
             recruiter_id=intake.recruiter_id,
             hiring_manager_id=intake.hiring_manager_id,
             stage="applied",
