@@ -3,11 +3,16 @@ overdue flag and reminder, and the decision (advance or reject)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from app.core.runtime import Runtime
+from app.models.base import table_of
 from app.models.identity import Role
+from app.models.interviews import NotificationIntent
 from app.services.hm_reviews import notify_due_reviews
 from app.services.jobs import enqueue
 from app.worker import Worker
@@ -42,6 +47,18 @@ async def review(client, actor, application_id: str, **body: Any):
 
 async def due_events(runtime: Runtime, application_id: str) -> list[dict[str, Any]]:
     return [p for t, p in await subject_events(runtime, application_id) if t == "hm_review.due"]
+
+
+async def intents_for(runtime: Runtime, application_id: str) -> list[tuple[str, uuid.UUID]]:
+    """(kind, recipient) of the notification intents about one application."""
+    intents = table_of(NotificationIntent).c
+    async with runtime.db.unit_of_work(write=False) as session:
+        rows = await session.execute(
+            select(intents.kind, intents.recipient_id).where(
+                intents.subject_id == uuid.UUID(application_id)
+            )
+        )
+        return [(row.kind, row.recipient_id) for row in rows]
 
 
 async def notify(runtime: Runtime) -> int:
@@ -124,6 +141,8 @@ async def test_the_periodic_job_records_hm_review_due_once(
     assert events[0]["hiring_manager_id"] == str(setting.manager.id)
     assert at(events[0]["due_at"]) == manual_clock.now - timedelta(hours=1)
     assert await due_events(runtime, late["id"]) == []
+    assert await intents_for(runtime, early["id"]) == [("hm_review.due", setting.manager.id)]
+    assert await intents_for(runtime, late["id"]) == []
 
     # The worker runs the same job; it reminds about `late` once, and `early` not again.
     manual_clock.advance(2 * HOUR)

@@ -17,6 +17,7 @@ from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, Pag
 from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.candidates import Application, ApplicationStatus
+from app.models.interviews import NotificationIntent
 from app.services.applications import (
     RESOURCE,
     REVIEW_STAGES,
@@ -103,7 +104,8 @@ async def hm_review(
 
 
 async def notify_due_reviews(session: AsyncSession) -> int:
-    """Record `hm_review.due` once for every review that passed its due time."""
+    """Record `hm_review.due` (an event and a notification intent for the hiring manager)
+    once for every review that passed its due time."""
     now = utcnow()
     due = (
         await session.execute(
@@ -121,17 +123,23 @@ async def notify_due_reviews(session: AsyncSession) -> int:
     count = 0
     for application in due:
         application.hm_review_due_notified_at = now
-        record_event(
-            session,
-            "hm_review.due",
-            (RESOURCE, application.id),
-            {
-                **payload(application),
-                "hiring_manager_id": str(application.hiring_manager_id),
-                "due_at": application.hm_review_due_at.isoformat()
-                if application.hm_review_due_at
-                else None,
-            },
+        details = {
+            **payload(application),
+            "hiring_manager_id": str(application.hiring_manager_id),
+            "due_at": application.hm_review_due_at.isoformat()
+            if application.hm_review_due_at
+            else None,
+        }
+        record_event(session, "hm_review.due", (RESOURCE, application.id), details)
+        # What the hiring manager should be told; the notifications feature delivers it.
+        session.add(
+            NotificationIntent(
+                kind="hm_review.due",
+                recipient_id=application.hiring_manager_id,
+                subject_type=RESOURCE,
+                subject_id=application.id,
+                payload=details,
+            )
         )
         count += 1
     await session.flush()
