@@ -3,6 +3,7 @@ override is recorded), nobody is double-booked, times make sense; pending evalua
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -320,3 +321,29 @@ async def test_a_past_interview_can_be_recorded_for_a_back_fill(
     )
     assert completed.status_code == 200, completed.text
     assert completed.json()["status"] == "completed"
+
+
+async def test_two_bookings_of_one_person_at_once_cannot_both_succeed(
+    client, make_user: MakeUser, runtime: Runtime
+):
+    """The panel's rows are locked before the busy check, so racing requests are checked one
+    after the other: one books the lead, the other is told the lead is busy."""
+    setting = await panel_setting(client, make_user, runtime)
+    others = [await another_application(client, setting, f"Racer {i}") for i in range(4)]
+    starts = hours_from_now(96).replace(minute=0, second=0, microsecond=0)
+    responses = await asyncio.gather(
+        *(
+            schedule(
+                client,
+                setting.recruiter,
+                application_id,
+                setting.technical,
+                starts + timedelta(minutes=10 * i),
+                [(setting.lead, "lead")],
+            )
+            for i, application_id in enumerate(others)
+        )
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409, 409, 409], [r.text for r in responses]
+    assert await count_rows(runtime, Interview) == 1
