@@ -38,7 +38,9 @@ def interview_response(interview: Interview, *, status_code: int = 200) -> Respo
     )
 
 
-@router.post("", status_code=201, response_model=InterviewRead, responses=_CHANGE_ERRORS)
+@router.post(
+    "", status_code=201, response_model=InterviewRead, responses=problem_openapi_responses(409)
+)
 async def interviews_create(
     body: InterviewCreate,
     principal: Annotated[Principal, require("interviews", "schedule")],
