@@ -276,6 +276,7 @@ async def test_times_and_inputs_are_validated_without_writing(
         {**base, "stage_id": "0190c8a4-7d7e-7000-8000-000000000000"},  # not in the plan
         {**base, "application_id": "0190c8a4-7d7e-7000-8000-000000000000"},
         {**base, "video_url": "javascript:alert(1)"},
+        {**base, "video_url": "https://meet.example.com/" + "x" * 2000},  # longer than stored
         {**base, "override_reason": ""},
         {**base, "surprise": True},
     ]

@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    UrlConstraints,
     field_validator,
     model_validator,
 )
@@ -23,6 +24,7 @@ from app.schemas.common import STRICT_INPUT, SingleLine, Text, TimeZone
 
 Reason = Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
 Location = Annotated[SingleLine, StringConstraints(min_length=1, max_length=500)]
+VideoLink = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 MAX_DURATION_HOURS = 12
 
 
@@ -74,7 +76,7 @@ class InterviewCreate(_Times):
         examples=["Europe/Berlin"],
     )
     location: Location | None = None
-    video_url: AnyHttpUrl | None = None
+    video_url: VideoLink | None = None
     interviewers: list[PanelMember] = Field(min_length=1, max_length=12)
     override_reason: Reason | None = Field(
         default=None,
@@ -93,7 +95,7 @@ class InterviewReschedule(_Times):
     ends_at: AwareDatetime
     timezone: TimeZone | None = None
     location: Location | None = None
-    video_url: AnyHttpUrl | None = None
+    video_url: VideoLink | None = None
     interviewers: list[PanelMember] | None = Field(default=None, min_length=1, max_length=12)
     override_reason: Reason | None = None
     reason: Reason | None = None

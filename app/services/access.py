@@ -135,6 +135,12 @@ def is_allowed(principal: Principal, resource: str, action: str) -> bool:
     return principal.role is not None and principal.role in permission.roles
 
 
+def unrestricted(principal: Principal) -> bool:
+    """Admins, and integrations acting for themselves: no object-level restriction applies
+    (people, and integrations acting for a person, see only their objects)."""
+    return principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of)
+
+
 def ensure_allowed(principal: Principal, resource: str, action: str) -> None:
     """Raise 403 unless the principal may perform the action on this kind of resource."""
     if not is_allowed(principal, resource, action):

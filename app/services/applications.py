@@ -27,11 +27,12 @@ from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, Pag
 from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.candidates import Application, ApplicationStatus, Candidate, StageChange
-from app.models.identity import Role
 from app.models.intakes import Intake, IntakeStatus, IntakeTeamMember, TeamRole
 from app.models.plans import InterviewPlan
 from app.schemas.applications import FIXED_STAGES
+from app.services.access import unrestricted
 from app.services.events import record_event
+from app.services.intake_team import team_role
 from app.services.panel_access import on_panel_of_application
 
 _application = table_of(Application).c
@@ -93,11 +94,6 @@ HISTORY = ListQuery(
 )
 
 
-def sees_all(principal: Principal) -> bool:
-    """Admins and integrations acting for themselves see every application."""
-    return principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of)
-
-
 def is_overdue(row: Mapping[str, Any], now: datetime) -> bool:
     """A review that is due and still waiting."""
     due = row["hm_review_due_at"]
@@ -128,7 +124,7 @@ async def get_application(
     db: Database, principal: Principal, application_id: uuid.UUID
 ) -> dict[str, Any]:
     """One application the caller may see (their intakes' team; admins everything)."""
-    if sees_all(principal):
+    if unrestricted(principal):
         row = await db.fetch_one(_BY_ID, {"application_id": application_id})
     else:
         row = await db.fetch_one(
@@ -157,7 +153,7 @@ async def list_applications(
         cursors,
         page,
         order=order,
-        viewer=None if sees_all(principal) else principal.user_id,
+        viewer=None if unrestricted(principal) else principal.user_id,
         overdue_before=utcnow() if overdue else None,
         **{k: (str(v) if k in ("status",) and v is not None else v) for k, v in filters.items()},
     )
@@ -179,26 +175,13 @@ async def history(
 # --- Changing ---------------------------------------------------------------------------------
 
 
-async def _team_role(
-    session: AsyncSession, intake_id: uuid.UUID, principal: Principal
-) -> TeamRole | None:
-    role = (
-        await session.execute(
-            select(_member.team_role).where(
-                _member.intake_id == intake_id, _member.user_id == principal.user_id
-            )
-        )
-    ).scalar_one_or_none()
-    return TeamRole(role) if role is not None else None
-
-
 async def _ensure_runs_pipeline(
     session: AsyncSession, principal: Principal, intake_id: uuid.UUID, *, hm_too: bool = False
 ) -> None:
     """Recruiters and coordinators on the team (and admins, integrations) run the pipeline."""
-    if sees_all(principal):
+    if unrestricted(principal):
         return
-    role = await _team_role(session, intake_id, principal)
+    role = await team_role(session, intake_id, principal.user_id)
     allowed = PIPELINE_ROLES + ((TeamRole.HIRING_MANAGER,) if hm_too else ())
     if role not in allowed:
         raise Forbidden("The intake's recruiter and coordinators run its pipeline.")
@@ -255,7 +238,8 @@ async def intake_taking_candidates(
     the caller cannot see, 403 for a team member who does not run it, 409 when not open)."""
     intake = await session.get(Intake, intake_id)
     if intake is None or (
-        not sees_all(principal) and await _team_role(session, intake_id, principal) is None
+        not unrestricted(principal)
+        and await team_role(session, intake_id, principal.user_id) is None
     ):
         raise ValidationFailed(
             "No such intake.", errors=[FieldProblem("body.intake_id", "no such intake", "unknown")]
@@ -330,8 +314,8 @@ async def load_for_change(
         )
     ).scalar_one_or_none()
     if application is None or not (
-        sees_all(principal)
-        or await _team_role(session, application.intake_id, principal) is not None
+        unrestricted(principal)
+        or await team_role(session, application.intake_id, principal.user_id) is not None
         or await _on_panel(session, application.id, principal)
     ):
         raise _not_found(application_id)

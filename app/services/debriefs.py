@@ -32,7 +32,9 @@ from app.models.interviews import (
 from app.schemas.applications import FIXED_STAGES
 from app.schemas.evaluations import DecisionCreate
 from app.services import applications, panel_access
+from app.services.access import unrestricted
 from app.services.events import record_event
+from app.services.intake_team import team_role
 
 _evaluation = table_of(Evaluation).c
 _interview = table_of(Interview).c
@@ -67,9 +69,9 @@ async def _standing(
     """Where the caller stands: `deciders` (admins, integrations, the intake's recruiter,
     coordinators and HM), `submitted` (evaluated the application), `panel` (sits on one of
     its panels), `team` (on the intake's team), or None (cannot see the application)."""
-    if panel_access.unrestricted(principal):
+    if unrestricted(principal):
         return "deciders"
-    role = await panel_access.team_role(session, application.intake_id, principal.user_id)
+    role = await team_role(session, application.intake_id, principal.user_id)
     if role in panel_access.DECISION_ROLES:
         return "deciders"
     if await panel_access.has_submitted_for(session, principal.user_id, application.id):

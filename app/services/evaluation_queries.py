@@ -22,11 +22,11 @@ from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.intakes import IntakeTeamMember
 from app.models.interviews import Evaluation, EvaluationAmendment, EvaluationStatus
+from app.services.access import unrestricted
 from app.services.panel_access import (
     DECISION_ROLES,
     has_submitted_for,
     sees_all_evaluations,
-    unrestricted,
 )
 
 _evaluation = table_of(Evaluation).c

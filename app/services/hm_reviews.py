@@ -18,6 +18,7 @@ from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.candidates import Application, ApplicationStatus
 from app.models.interviews import NotificationIntent
+from app.services.access import unrestricted
 from app.services.applications import (
     RESOURCE,
     REVIEW_STAGES,
@@ -28,7 +29,6 @@ from app.services.applications import (
     payload,
     plan_stage_ids,
     read_values,
-    sees_all,
     valid_stage,
 )
 from app.services.events import record_event
@@ -70,7 +70,7 @@ async def hm_review(
 ) -> Application:
     """The intake's hiring manager advances or rejects a shortlisted candidate."""
     application, intake = await load_for_change(session, principal, application_id)
-    if principal.user_id != intake.hiring_manager_id and not sees_all(principal):
+    if principal.user_id != intake.hiring_manager_id and not unrestricted(principal):
         raise Forbidden("The intake's hiring manager reviews its shortlist.")
     ensure_active(application, "review")
     if application.stage not in REVIEW_STAGES:

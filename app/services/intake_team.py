@@ -23,6 +23,22 @@ _user = table_of(User).c
 _question = table_of(IntakeQuestion).c
 
 
+async def team_role(
+    session: AsyncSession, intake_id: uuid.UUID, user_id: uuid.UUID | None
+) -> TeamRole | None:
+    """The person's role on the intake's hiring team, if they are on it."""
+    if user_id is None:
+        return None
+    role = (
+        await session.execute(
+            select(_member.team_role).where(
+                _member.intake_id == intake_id, _member.user_id == user_id
+            )
+        )
+    ).scalar_one_or_none()
+    return TeamRole(role) if role is not None else None
+
+
 async def validate_people(session: AsyncSession, values: Mapping[str, Any]) -> None:
     """Team members exist, are active, and have roles that fit their part."""
     wanted: list[tuple[str, uuid.UUID, frozenset[Role]]] = []

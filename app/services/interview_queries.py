@@ -17,7 +17,7 @@ from app.models.base import table_of
 from app.models.identity import Role
 from app.models.intakes import IntakeTeamMember
 from app.models.interviews import Interview, InterviewParticipant
-from app.services.panel_access import unrestricted
+from app.services.access import unrestricted
 
 _interview = table_of(Interview).c
 _participant = table_of(InterviewParticipant).c

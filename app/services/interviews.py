@@ -28,10 +28,12 @@ from app.models.interviews import Interview, InterviewParticipant, InterviewStat
 from app.models.plans import InterviewPlan
 from app.schemas.interviews import InterviewCreate, InterviewReschedule, PanelMember
 from app.services import evaluations, training
+from app.services.access import unrestricted
 from app.services.events import record_event
+from app.services.intake_team import team_role
 from app.services.interview_panels import check_free, check_panel, lock_people
 from app.services.interview_queries import not_found, panel_only
-from app.services.panel_access import DECISION_ROLES, PIPELINE_ROLES, team_role, unrestricted
+from app.services.panel_access import DECISION_ROLES, PIPELINE_ROLES
 
 _interview = table_of(Interview).c
 _participant = table_of(InterviewParticipant).c

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import IntakeTeamMember, TeamRole
 from app.models.interviews import Evaluation, EvaluationStatus, Interview, InterviewParticipant
+from app.services.access import unrestricted
+from app.services.intake_team import team_role
 
 _member = table_of(IntakeTeamMember).c
 _interview = table_of(Interview).c
@@ -24,27 +25,6 @@ _evaluation = table_of(Evaluation).c
 DECISION_ROLES = (TeamRole.RECRUITER, TeamRole.COORDINATOR, TeamRole.HIRING_MANAGER)
 # Team roles that schedule and run the pipeline.
 PIPELINE_ROLES = (TeamRole.RECRUITER, TeamRole.COORDINATOR)
-
-
-def unrestricted(principal: Principal) -> bool:
-    """Admins, and integrations acting for themselves, see every interview and evaluation."""
-    return principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of)
-
-
-async def team_role(
-    session: AsyncSession, intake_id: uuid.UUID, user_id: uuid.UUID | None
-) -> TeamRole | None:
-    """The person's role on the intake's hiring team, if any."""
-    if user_id is None:
-        return None
-    role = (
-        await session.execute(
-            select(_member.team_role).where(
-                _member.intake_id == intake_id, _member.user_id == user_id
-            )
-        )
-    ).scalar_one_or_none()
-    return TeamRole(role) if role is not None else None
 
 
 async def sees_all_evaluations(

@@ -19,7 +19,9 @@ from app.models.intakes import Intake, IntakeTeamMember, TeamRole
 from app.models.plans import Competency, InterviewPlan, InterviewPlanVersion
 from app.schemas.plans import InterviewPlanCopy, InterviewPlanCreate, InterviewPlanUpdate, StageIn
 from app.services import intake_rules
+from app.services.access import unrestricted
 from app.services.events import record_event
+from app.services.intake_team import team_role
 from app.services.intakes import note_plan_version
 
 _plan = table_of(InterviewPlan).c
@@ -39,28 +41,9 @@ def _not_found(plan_id: uuid.UUID) -> NotFound:
     return NotFound(f"No interview plan with id {plan_id}.")
 
 
-def _unrestricted(principal: Principal) -> bool:
-    return principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of)
-
-
-async def _team_role(
-    session: AsyncSession, intake_id: uuid.UUID, user_id: uuid.UUID | None
-) -> TeamRole | None:
-    if user_id is None:
-        return None
-    role = (
-        await session.execute(
-            select(_member.team_role).where(
-                _member.intake_id == intake_id, _member.user_id == user_id
-            )
-        )
-    ).scalar_one_or_none()
-    return TeamRole(role) if role is not None else None
-
-
 async def may_read(session: AsyncSession, principal: Principal, plan: InterviewPlan) -> bool:
     """Templates: staff and hiring managers; intake plans: the intake's planning team."""
-    if _unrestricted(principal):
+    if unrestricted(principal):
         return True
     if principal.role is Role.INTERVIEWER:
         return False
@@ -68,14 +51,14 @@ async def may_read(session: AsyncSession, principal: Principal, plan: InterviewP
         return True
     if plan.intake_id is None:
         return principal.role is Role.RECRUITER or plan.owner_id == principal.user_id
-    return await _team_role(session, plan.intake_id, principal.user_id) in PLAN_TEAM_ROLES
+    return await team_role(session, plan.intake_id, principal.user_id) in PLAN_TEAM_ROLES
 
 
 async def _ensure_may_manage(
     session: AsyncSession, principal: Principal, plan: InterviewPlan
 ) -> None:
     """Templates: recruiters and admins; intake plans: the intake's recruiter and HM."""
-    if _unrestricted(principal):
+    if unrestricted(principal):
         return
     if plan.is_template:
         if principal.role is not Role.RECRUITER:
@@ -85,7 +68,7 @@ async def _ensure_may_manage(
         if plan.owner_id != principal.user_id and principal.role is not Role.RECRUITER:
             raise Forbidden("Only the plan's owner, recruiters and admins may change it.")
         return
-    role = await _team_role(session, plan.intake_id, principal.user_id)
+    role = await team_role(session, plan.intake_id, principal.user_id)
     if role not in (TeamRole.RECRUITER, TeamRole.HIRING_MANAGER):
         raise Forbidden("The intake's recruiter and hiring manager manage its plan.")
 
@@ -122,7 +105,7 @@ async def list_plans(
         statement = statement.where(_plan.is_template.is_(is_template))
     if intake_id is not None:
         statement = statement.where(_plan.intake_id == intake_id)
-    if not _unrestricted(principal):
+    if not unrestricted(principal):
         on_team = select(_member.intake_id).where(
             _member.user_id == principal.user_id, _member.team_role.in_(PLAN_TEAM_ROLES)
         )
@@ -241,12 +224,12 @@ async def _intake_for(session: AsyncSession, principal: Principal, intake_id: uu
     intake = (
         await session.execute(select(Intake).where(_intake.id == intake_id).with_for_update())
     ).scalar_one_or_none()
-    role = await _team_role(session, intake_id, principal.user_id) if intake else None
-    if intake is None or (not _unrestricted(principal) and role is None):
+    role = await team_role(session, intake_id, principal.user_id) if intake else None
+    if intake is None or (not unrestricted(principal) and role is None):
         raise ValidationFailed(
             "No such intake.", errors=[FieldProblem("body.intake_id", "no such intake", "unknown")]
         )
-    if not _unrestricted(principal) and role not in (TeamRole.RECRUITER, TeamRole.HIRING_MANAGER):
+    if not unrestricted(principal) and role not in (TeamRole.RECRUITER, TeamRole.HIRING_MANAGER):
         raise Forbidden("The intake's recruiter and hiring manager manage its plan.")
     if intake.status not in intake_rules.EDITABLE_STATUSES:
         raise ValidationFailed(
@@ -272,7 +255,7 @@ async def create_plan(
             "A template belongs to no intake.",
             errors=[FieldProblem("body.intake_id", "templates have no intake", "template")],
         )
-    if data.is_template and not (_unrestricted(principal) or principal.role is Role.RECRUITER):
+    if data.is_template and not (unrestricted(principal) or principal.role is Role.RECRUITER):
         raise Forbidden("Recruiters and admins maintain the plan templates.")
     intake = await _intake_for(session, principal, data.intake_id) if data.intake_id else None
     plan = InterviewPlan(
@@ -299,7 +282,7 @@ async def copy_plan(
     """An independent copy (new stage and question ids), optionally for an intake."""
     source = await load_plan(session, principal, plan_id)
     intake = await _intake_for(session, principal, data.intake_id) if data.intake_id else None
-    if intake is None and not (_unrestricted(principal) or principal.role is Role.RECRUITER):
+    if intake is None and not (unrestricted(principal) or principal.role is Role.RECRUITER):
         raise Forbidden("Copy a plan for one of your intakes (send intake_id).")
     stages = []
     for stage in source.stages:
