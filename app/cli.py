@@ -42,7 +42,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 async def _seed(settings: Settings, *, only_if_empty: bool) -> None:
     from app.core.db import Database
-    from app.services.demo import database_is_empty, seed_demo
+    from app.demo.seed import database_is_empty, seed_demo
 
     db = Database(settings)
     try:
@@ -94,8 +94,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_args: argparse.Namespace) -> int:
-    from app.core.runtime import Runtime
     from app.main import tune_garbage_collector
+    from app.platform.runtime import Runtime
     from app.worker import Worker
 
     settings = _settings()
@@ -123,7 +123,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from app.core.errors import DomainError
     from app.models.identity import Role
     from app.schemas.users import UserCreate
-    from app.services.users import create_user
+    from app.services.identity.users import create_user
 
     settings = _settings()
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
@@ -161,7 +161,7 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
     from app.core.db import Database
     from app.core.principal import Principal
     from app.schemas.api_clients import ApiClientCreate
-    from app.services.api_clients import create_api_client
+    from app.services.identity.api_clients import create_api_client
 
     settings = _settings()
     try:

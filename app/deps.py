@@ -13,11 +13,11 @@ from app.core.db import after_transaction
 from app.core.etag import parse_if_match
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from app.core.principal import Principal
-from app.core.runtime import Runtime
-from app.services import idempotency
-from app.services.access import PERMISSIONS, ensure_allowed
-from app.services.auth import authenticate
-from app.services.rate_limits import RATE_LIMIT_STATE
+from app.platform import idempotency
+from app.platform.rate_limits import RATE_LIMIT_STATE
+from app.platform.runtime import Runtime
+from app.services.identity.access import PERMISSIONS, ensure_allowed
+from app.services.identity.auth import authenticate
 
 log = logging.getLogger(__name__)
 

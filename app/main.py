@@ -26,8 +26,9 @@ from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import build_openapi
 from app.core.problems import install_problem_handlers
-from app.core.runtime import Runtime
 from app.deps import IdempotentReplay
+from app.platform.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
+from app.platform.runtime import Runtime
 from app.routers import (
     api_clients,
     applications,
@@ -48,7 +49,6 @@ from app.routers import (
     training,
     users,
 )
-from app.services.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
 from app.worker import Worker
 
 log = logging.getLogger(__name__)

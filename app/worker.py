@@ -12,15 +12,15 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.platform import Job
-from app.services import evaluation_reminders as _evaluation_reminders  # noqa: F401 - registers its jobs
-from app.services import hm_reviews as _hm_reviews  # noqa: F401 - registers its jobs
-from app.services import imports as _imports  # noqa: F401 - registers its jobs
-from app.services import jobs
-from app.services import maintenance as _maintenance  # noqa: F401 - registers its jobs
-from app.services import training as _training  # noqa: F401 - registers its jobs
+from app.platform import jobs
+from app.platform import maintenance as _maintenance  # noqa: F401 - registers its jobs
+from app.platform.runtime import Runtime
+from app.services.interviews import reminders as _evaluation_reminders  # noqa: F401 - registers its jobs
+from app.services.pipeline import hm_reviews as _hm_reviews  # noqa: F401 - registers its jobs
+from app.services.pipeline import imports as _imports  # noqa: F401 - registers its jobs
+from app.services.plans import training as _training  # noqa: F401 - registers its jobs
 
 _job = table_of(Job).c
 

@@ -31,12 +31,12 @@ from sqlalchemy.engine import make_url
 from app.core.clock import set_clock
 from app.core.config import Settings, normalise_database_url
 from app.core.migrations import upgrade_to_head
-from app.core.runtime import Runtime
 from app.core.security import hash_password, new_api_key
 from app.main import create_app
 from app.models import metadata
 from app.models.identity import ApiClient, AuthSession, Role, User
-from app.services.auth import ACCESS_USE
+from app.platform.runtime import Runtime
+from app.services.identity.auth import ACCESS_USE
 from tests.support_routes import router as support_router
 
 PG_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")

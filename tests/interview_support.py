@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from app.core.runtime import Runtime
 from app.models.identity import Role
 from app.models.plans import TrainingRecord, TrainingState
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeUser
 from tests.test_applications_pipeline import APPLICATIONS, INTAKES, apply, competency
 from tests.test_candidates_api import new_candidate

@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from app.core.errors import Conflict
 from app.core.responses import json_response
 from app.deps import CurrentPrincipal, IdempotencyDep, SessionDep
+from app.platform.events import record_event
 from app.routers.base import api_router
 from app.schemas.users import UserCreate, UserRead
-from app.services.events import record_event
-from app.services.users import create_user
+from app.services.identity.users import create_user
 
 router = api_router("/_test", "Test support")
 
@@ -58,7 +58,7 @@ async def test_create_user_slowly(
 
 # --- Identity and access: permissions that no app route uses yet --------------------------
 from app.core.errors import NotFound  # noqa: E402
-from app.services.access import PERMISSIONS, ensure_allowed  # noqa: E402
+from app.services.identity.access import PERMISSIONS, ensure_allowed  # noqa: E402
 
 
 @router.get("/permissions/{resource}/{action}", status_code=204, response_class=Response)
@@ -88,7 +88,7 @@ async def test_store_unchecked_name(
 import uuid  # noqa: E402
 
 from app.schemas.intakes import IntakeUpdate  # noqa: E402
-from app.services.intakes import apply_changes, load_for_change  # noqa: E402
+from app.services.intakes.editing import apply_changes, load_for_change  # noqa: E402
 
 
 @router.patch("/intakes/{intake_id}/change-then-fail")

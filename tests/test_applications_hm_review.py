@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role
 from app.models.interviews import NotificationIntent
-from app.services.hm_reviews import notify_due_reviews
-from app.services.jobs import enqueue
+from app.platform.jobs import enqueue
+from app.platform.runtime import Runtime
+from app.services.pipeline.hm_reviews import notify_due_reviews
 from app.worker import Worker
 from tests.conftest import MakeUser, ManualClock
 from tests.test_applications_pipeline import (

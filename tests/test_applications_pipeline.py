@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from app.core.runtime import Runtime
 from app.models.identity import Role
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeUser, ManualClock
 from tests.test_candidates_api import new_candidate, subject_events
 from tests.test_intakes_lifecycle import act, intake_body

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import ApiClient, Role
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeApiKey
 
 CLIENTS = "/api/v1/api-clients"
@@ -113,7 +113,7 @@ async def test_a_key_without_the_needed_scope_is_forbidden(client, make_api_key:
 
 
 async def test_keys_may_not_act_as_people_or_manage_keys(client, make_api_key: MakeApiKey):
-    from app.services.access import KNOWN_SCOPES
+    from app.services.identity.access import KNOWN_SCOPES
 
     key = await make_api_key(*(KNOWN_SCOPES - {"on_behalf_of"}))
     # /me needs a person: a key needs On-Behalf-Of for it.

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.models.identity import Role
-from app.services.access import KNOWN_SCOPES, PERMISSIONS, SCOPE_ON_BEHALF_OF
+from app.services.identity.access import KNOWN_SCOPES, PERMISSIONS, SCOPE_ON_BEHALF_OF
 from tests.conftest import Actor, MakeApiKey
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "authorization.md"

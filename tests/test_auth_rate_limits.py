@@ -9,8 +9,8 @@ import re
 import httpx
 
 from app.models.identity import Role
+from app.platform.rate_limits import RequestBudget
 from app.schemas.users import UserCreate
-from app.services.rate_limits import RequestBudget
 from tests.conftest import (
     TEST_PASSWORD,
     AppFactory,

@@ -12,9 +12,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from app.core.runtime import Runtime
 from app.core.tokens import LEEWAY_SECONDS, TokenService
-from app.services.auth import ACCESS_USE, REFRESH_USE
+from app.platform.runtime import Runtime
+from app.services.identity.auth import ACCESS_USE, REFRESH_USE
 from tests.conftest import (
     TEST_SECRET,
     Actor,

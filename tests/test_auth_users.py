@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role, User
+from app.platform.runtime import Runtime
 from tests.conftest import TEST_PASSWORD, Actor, MakeUser
 
 USERS = "/api/v1/users"

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from app.core.runtime import Runtime
 from app.models.identity import Role
-from app.services.briefings import TOKEN_BYTES, _b64, _sign
+from app.platform.runtime import Runtime
+from app.services.pipeline.briefings import TOKEN_BYTES, _b64, _sign
 from tests.conftest import TEST_SECRET, Actor, MakeApiKey, MakeUser, ManualClock
 from tests.test_applications_pipeline import APPLICATIONS, Pipeline, applied, at, move, pipeline
 from tests.test_candidates_api import subject_events

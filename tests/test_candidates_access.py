@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from app.core.runtime import Runtime
 from app.models.identity import Role
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeApiKey, MakeUser
 from tests.test_applications_pipeline import apply, pipeline
 from tests.test_candidates_api import CANDIDATES, new_candidate

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.candidates import Candidate
 from app.models.identity import Role
 from app.models.platform import Event
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeUser, ManualClock
 from tests.test_intakes_lifecycle import act
 

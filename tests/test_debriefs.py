@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 from sqlalchemy import event, func, select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.candidates import StageChange
 from app.models.identity import Role
 from app.models.interviews import ApplicationDecision
+from app.platform.runtime import Runtime
 from app.schemas.evaluations import DebriefRead, DecisionRead
 from tests.conftest import Actor, MakeApiKey, MakeUser, ManualClock
 from tests.test_applications_pipeline import APPLICATIONS, INTAKES, apply, competency, history

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.core.runtime import Runtime
+from app.demo.seed import seed_demo
 from app.models.base import table_of
 from app.models.candidates import Application, StageChange
 from app.models.interviews import (
@@ -19,8 +19,8 @@ from app.models.interviews import (
     InterviewParticipant,
 )
 from app.models.plans import TrainingRecord, TrainingState
+from app.platform.runtime import Runtime
 from app.schemas.evaluations import DebriefRead
-from app.services.demo import seed_demo
 from tests.conftest import TEST_SECRET, Actor, ManualClock, empty_all_tables
 from tests.test_intakes_lifecycle import act
 

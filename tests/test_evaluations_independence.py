@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from app.core.runtime import Runtime
 from app.models.identity import Role
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeApiKey, MakeUser, ManualClock
 from tests.test_candidates_api import subject_events
 from tests.test_evaluations_scorecards import (

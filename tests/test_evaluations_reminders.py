@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.interviews import NotificationIntent
-from app.services.evaluation_reminders import process_due
-from app.services.jobs import enqueue
+from app.platform.jobs import enqueue
+from app.platform.runtime import Runtime
+from app.services.interviews.reminders import process_due
 from app.worker import Worker
 from tests.conftest import MakeUser, ManualClock
 from tests.test_candidates_api import subject_events

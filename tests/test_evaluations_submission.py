@@ -10,9 +10,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import func, select
 
 from app.core.pagination import Page
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.interviews import EvaluationAmendment
+from app.platform.runtime import Runtime
 from app.schemas.evaluations import EvaluationRead
 from tests.conftest import MakeUser, ManualClock
 from tests.test_candidates_api import subject_events

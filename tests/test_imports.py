@@ -13,10 +13,10 @@ import httpx
 import orjson
 from sqlalchemy import func, select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.candidates import Application
 from app.models.identity import Role
+from app.platform.runtime import Runtime
 from app.worker import Worker
 from tests.conftest import Actor, AppFactory, MakeApiKey, MakeUser, asgi_client
 from tests.test_applications_pipeline import APPLICATIONS, pipeline

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role
 from app.models.intakes import IntakeComment
 from app.models.platform import Event
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeUser
 from tests.test_intakes_lifecycle import BASE, act, intake_body
 

@@ -10,10 +10,10 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role
 from app.models.intakes import Intake, IntakeRevision
+from app.platform.runtime import Runtime
 from tests.test_intakes_lifecycle import BASE, act, agreed_intake, events_of, intake_body
 
 

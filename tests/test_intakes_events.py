@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role
 from app.models.intakes import Intake, IntakeRevision, IntakeSignOff, IntakeTeamMember
 from app.models.platform import Event, ExternalRef
+from app.platform.runtime import Runtime
 from tests.test_intakes_lifecycle import BASE, act, agreed_intake, events_of, intake_body
 
 FAIL_ROUTE = "/api/v1/_test/intakes/{id}/change-then-fail"

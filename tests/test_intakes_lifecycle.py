@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role
 from app.models.platform import Event
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeUser
 
 BASE = "/api/v1/intakes"

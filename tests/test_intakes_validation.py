@@ -9,11 +9,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role
 from app.models.intakes import Intake, IntakeRevision, IntakeTeamMember
 from app.models.platform import Event
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeUser
 from tests.test_intakes_lifecycle import BASE, act, intake_body
 

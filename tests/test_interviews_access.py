@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from app.core.runtime import Runtime
 from app.models.identity import Role
+from app.platform.runtime import Runtime
 from tests.conftest import MakeApiKey, MakeUser
 from tests.interview_support import (
     APPLICATIONS,

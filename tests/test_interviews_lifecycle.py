@@ -8,7 +8,7 @@ from typing import Any
 
 import icalendar
 
-from app.core.runtime import Runtime
+from app.platform.runtime import Runtime
 from tests.conftest import MakeUser
 from tests.interview_support import (
     EVALUATIONS,

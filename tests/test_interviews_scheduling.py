@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.interviews import Evaluation, Interview
+from app.platform.runtime import Runtime
 from tests.conftest import MakeUser
 from tests.interview_support import (
     EVALUATIONS,

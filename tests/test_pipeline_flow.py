@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from app.core.runtime import Runtime
 from app.models.identity import Role
+from app.platform.runtime import Runtime
 from app.worker import Worker
 from tests.conftest import MakeUser
 from tests.test_intakes_lifecycle import act, agreed_intake

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from app.core.runtime import Runtime
 from app.models.identity import Role
+from app.platform.runtime import Runtime
 from tests.conftest import Actor, MakeUser
 from tests.test_intakes_lifecycle import act, events_of, intake_body
 from tests.test_plans_flow import _as_input, competency, stage

@@ -11,7 +11,7 @@ import httpx
 from markupsafe import escape
 
 from app.models.identity import Role
-from app.services.kits import DO, DONT
+from app.services.plans.kits import DO, DONT
 from tests.conftest import Actor, MakeUser
 from tests.test_intakes_lifecycle import act
 from tests.test_plans_editing import PLANS, new_plan, patch_plan, stage_inputs

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role
 from app.models.platform import Event
+from app.platform.runtime import Runtime
 from tests.conftest import MakeUser
 from tests.test_intakes_lifecycle import act, events_of
 from tests.test_plans_editing import (

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from app.core.runtime import Runtime
 from app.models import Event, User
+from app.platform.runtime import Runtime
 
 PROBLEM = "application/problem+json"
 # A generated id is a short opaque token of header-safe characters.

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.main import create_app
-from app.services.auth import ACCESS_USE
+from app.services.identity.auth import ACCESS_USE
 from tests.conftest import make_settings, start_app
 
 # Nothing listens on port 1: connecting is refused at once.

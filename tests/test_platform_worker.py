@@ -14,11 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.clock import set_clock
-from app.core.runtime import Runtime
 from app.models import Event, Job
 from app.models.platform import JobStatus
-from app.services.events import record_event
-from app.services.jobs import (
+from app.platform.events import record_event
+from app.platform.jobs import (
     PERIODIC_JOBS,
     enqueue,
     exponential_backoff,
@@ -26,6 +25,7 @@ from app.services.jobs import (
     periodic,
     take_due_schedules,
 )
+from app.platform.runtime import Runtime
 from app.worker import Worker
 from tests.conftest import ManualClock, make_settings
 

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from app.core.runtime import Runtime
 from app.models.base import table_of
 from app.models.identity import Role
 from app.models.platform import Event
-from app.services.training import expire_due
+from app.platform.runtime import Runtime
+from app.services.plans.training import expire_due
 from app.worker import Worker
 from tests.conftest import Actor, AppFactory, MakeUser, ManualClock, asgi_client
 from tests.test_intakes_lifecycle import act

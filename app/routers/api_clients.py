@@ -19,7 +19,7 @@ from app.schemas.api_clients import (
     ApiClientRead,
     ApiClientUpdate,
 )
-from app.services import api_clients
+from app.services.identity import api_clients
 
 router = api_router("/api-clients", "API clients")
 

@@ -31,7 +31,7 @@ from app.schemas.briefings import (
     BriefingLinkRead,
     BriefingRead,
 )
-from app.services import applications, briefings, hm_reviews
+from app.services.pipeline import applications, briefings, hm_reviews
 
 router = api_router("/applications", "Applications")
 me_router = api_router("/me", "Applications")

@@ -11,10 +11,10 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.responses import page_response
 from app.deps import PageDep, require, runtime_of
+from app.platform.audit import list_audit_events
 from app.routers.base import api_router
 from app.schemas.audit import AuditEventList, AuditEventRead
 from app.schemas.common import SingleLine
-from app.services.audit import list_audit_events
 
 router = api_router("/audit-events", "Audit")
 

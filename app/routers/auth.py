@@ -13,7 +13,7 @@ from app.core.responses import json_response
 from app.deps import CurrentPrincipal, RuntimeDep, SessionDep
 from app.routers.base import api_router
 from app.schemas.auth import RefreshRequest, TokenPair
-from app.services import sessions
+from app.services.identity import sessions
 
 router = api_router("/auth", "Authentication", authenticated=False)
 

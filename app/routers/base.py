@@ -7,7 +7,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from app.core.problems import problem_openapi_responses
-from app.core.routing import TandemRoute
+from app.platform.routing import TandemRoute
 
 API_PREFIX = "/api/v1"
 AUTHENTICATED_ERRORS = (401, 403, 422, 429, 503)

@@ -24,7 +24,7 @@ from app.schemas.candidates import (
     CandidateUpsert,
 )
 from app.schemas.common import SingleLine
-from app.services import candidates
+from app.services.pipeline import candidates
 
 router = api_router("/candidates", "Candidates")
 

@@ -14,7 +14,7 @@ from app.core.responses import json_response
 from app.deps import IdempotencyDep, SessionDep, require
 from app.routers.base import api_router
 from app.schemas.evaluations import DebriefRead, DecisionCreate, DecisionRead
-from app.services import debriefs
+from app.services.interviews import debriefs
 
 router = api_router("/applications", "Debriefs")
 

@@ -19,7 +19,7 @@ from app.schemas.evaluations import (
     EvaluationRead,
     EvaluationUpdate,
 )
-from app.services import evaluation_queries, evaluations
+from app.services.interviews import evaluation_queries, evaluations
 
 router = api_router("/evaluations", "Evaluations")
 me_router = api_router("/me", "Evaluations")

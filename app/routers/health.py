@@ -10,9 +10,9 @@ from pydantic import BaseModel
 from app.core.metrics import CONTENT_TYPE_LATEST
 from app.core.problems import problem_type_catalogue
 from app.core.responses import json_response
-from app.core.routing import TandemRoute
 from app.deps import RuntimeDep
-from app.services.health import check_readiness
+from app.platform.health import check_readiness
+from app.platform.routing import TandemRoute
 
 router = APIRouter(tags=["Operations"], route_class=TandemRoute)
 

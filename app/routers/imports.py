@@ -18,7 +18,7 @@ from app.core.responses import json_response
 from app.deps import RuntimeDep, SessionDep, require
 from app.models.candidates import ImportStatus
 from app.routers.base import api_router
-from app.services import imports
+from app.services.pipeline import imports
 
 router = api_router("/imports", "Candidates")
 CHUNK = 256 * 1024

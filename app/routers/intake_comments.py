@@ -18,7 +18,7 @@ from app.schemas.intake_comments import (
     IntakeCommentRead,
     IntakeCommentUpdate,
 )
-from app.services import intake_comments
+from app.services.intakes import comments as intake_comments
 
 router = api_router("/intakes", "Intakes")
 

@@ -18,7 +18,7 @@ from app.schemas.intake_questions import (
     IntakeQuestionRead,
     IntakeQuestionUpdate,
 )
-from app.services import intake_questions
+from app.services.intakes import questions as intake_questions
 
 router = api_router("/intake-questions", "Intakes")
 

@@ -29,7 +29,9 @@ from app.schemas.intakes import (
     RevisionSummary,
     SignOffCreate,
 )
-from app.services import intake_lifecycle, intake_revisions, intakes
+from app.services.intakes import editing as intakes
+from app.services.intakes import lifecycle as intake_lifecycle
+from app.services.intakes import revisions as intake_revisions
 
 router = api_router("/intakes", "Intakes")
 

@@ -21,7 +21,9 @@ from app.schemas.interviews import (
     InterviewRead,
     InterviewReschedule,
 )
-from app.services import calendars, interview_queries, interviews
+from app.services.interviews import calendars
+from app.services.interviews import queries as interview_queries
+from app.services.interviews import scheduling as interviews
 
 router = api_router("/interviews", "Interviews")
 

@@ -28,7 +28,9 @@ from app.schemas.plans import (
     KitRead,
     PlanReadiness,
 )
-from app.services import competencies, kits, plans, training_practice
+from app.services.plans import competencies, kits
+from app.services.plans import editing as plans
+from app.services.plans import practice as training_practice
 
 router = api_router("/interview-plans", "Interview plans")
 competency_router = api_router("/competencies", "Interview plans")

@@ -13,7 +13,7 @@ from app.core.responses import json_response
 from app.deps import IfMatch, SessionDep, require, runtime_of
 from app.routers.base import api_router
 from app.schemas.profiles import HmProfileRead, HmProfileUpdate
-from app.services import profiles
+from app.services.identity import profiles
 
 router = api_router("/users", "Users")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app.core.problems import problem_openapi_responses
-from app.core.routing import TandemRoute
 from app.deps import RuntimeDep, SessionDep
-from app.services import briefings
+from app.platform.routing import TandemRoute
+from app.services.pipeline import briefings
 
 router = APIRouter(route_class=TandemRoute, tags=["Public"])
 

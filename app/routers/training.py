@@ -24,7 +24,8 @@ from app.schemas.training import (
     TrainingList,
     TrainingRead,
 )
-from app.services import calibration, training, training_practice
+from app.services.plans import calibration, training
+from app.services.plans import practice as training_practice
 
 router = api_router("/training", "Training")
 exercise_router = api_router("/calibration-exercises", "Training")

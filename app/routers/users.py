@@ -15,7 +15,7 @@ from app.deps import IdempotencyDep, IfMatch, PageDep, RuntimeDep, SessionDep, r
 from app.models.identity import Role
 from app.routers.base import api_router
 from app.schemas.users import PasswordChange, UserCreate, UserList, UserRead, UserUpdate
-from app.services import users
+from app.services.identity import users
 
 router = api_router("/users", "Users")
 me_router = api_router("/me", "Users")

@@ -1,0 +1,1 @@
+"""The demo organisation: people, intakes, plans, candidates and interviews to try Tandem with."""

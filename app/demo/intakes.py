@@ -1,0 +1,170 @@
+"""Demo intakes in different states, the standard questions, and a hiring-manager profile.
+
+Built through the same services the API uses, so revisions, sign-offs and events are real.
+Only loaded when no intake exists yet.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.clock import utcnow
+from app.core.context import Actor, actor_var
+from app.core.principal import Principal
+from app.demo import candidates as demo_candidates
+from app.demo import plans as demo_plans
+from app.models.base import table_of
+from app.models.identity import Role, User
+from app.models.intakes import HmProfile, Intake, IntakeQuestion
+from app.models.plans import InterviewPlan
+from app.schemas.intakes import IntakeCreate
+from app.schemas.plans import InterviewPlanCopy
+from app.services.intakes import editing as intakes
+from app.services.intakes import lifecycle as intake_lifecycle
+from app.services.plans import editing as plans
+
+_user = table_of(User).c
+
+QUESTIONS = (
+    ("Why is this role open?", True),
+    ("What does success look like after six months?", True),
+    ("Which internal candidates were considered?", False),
+)
+
+
+def _as(user: User) -> Principal:
+    actor_var.set(Actor(user_id=user.id))
+    return Principal(user_id=user.id, role=Role(user.role), email=user.email)
+
+
+async def seed_intakes(session: AsyncSession) -> bool:
+    """Load the demo intakes unless there are intakes already; True when it loaded them."""
+    if (await session.execute(select(table_of(Intake).c.id).limit(1))).first() is not None:
+        return False
+    people = {
+        u.role: u
+        for u in (await session.execute(select(User).where(_user.email.like("%@tandem.example"))))
+        .scalars()
+        .all()
+    }
+    recruiter, manager = people.get(Role.RECRUITER), people.get(Role.HIRING_MANAGER)
+    interviewer = people.get(Role.INTERVIEWER)
+    if recruiter is None or manager is None or interviewer is None:
+        return False
+
+    questions = []
+    for position, (text, required) in enumerate(QUESTIONS):
+        question = IntakeQuestion(text=text, required=required, position=position)
+        session.add(question)
+        questions.append(question)
+    session.add(
+        HmProfile(
+            user_id=manager.id,
+            headline="Engineering manager, Payments",
+            bio="Hugo has built payment systems for twelve years and has led the Payments "
+            "team since it was three people.",
+            team_description="Seven engineers who own card acquiring and payouts for 30 markets.",
+            working_style="Small, autonomous pairs; written proposals before big changes.",
+            values_in_people="Curiosity, care for users, and leaving code better than found.",
+            interview_style="A conversation about real problems you solved; no trick questions.",
+            growth_paths="Towards staff engineer or engineering management.",
+            links=[{"label": "Team blog", "url": "https://example.com/payments-blog"}],
+            internal_notes="Prefers candidates who have run services in production.",
+        )
+    )
+    await session.flush()
+    answers = {
+        str(questions[0].id): "The team doubles its scope next year (two new markets).",
+        str(questions[1].id): "Owns the payouts service end to end and mentors one engineer.",
+    }
+    today = utcnow().date()
+
+    def body(title: str, **extra: Any) -> IntakeCreate:
+        values: dict[str, Any] = {
+            "title": title,
+            "department": "Engineering",
+            "location": "Amsterdam",
+            "remote_policy": "hybrid",
+            "level": "Senior",
+            "headcount": 1,
+            "salary_min": 75000,
+            "salary_max": 95000,
+            "currency": "EUR",
+            "hiring_manager_id": manager.id,
+            "must_haves": [{"item": "Production Python", "why": "All services are Python"}],
+            "nice_to_haves": [{"item": "Payments domain", "why": "Shortens onboarding"}],
+            "selling_points": ["Real ownership", "Four-day on-site budget"],
+            "answers": answers,
+            "shortlist_due_date": today + timedelta(days=10),
+            "target_fill_date": today + timedelta(days=60),
+            "team": [{"user_id": interviewer.id, "team_role": "interviewer"}],
+        }
+        values.update(extra)
+        return IntakeCreate.model_validate(values)
+
+    templates = await demo_plans.seed_library(session, _as(recruiter))
+
+    async def with_plan(intake: Intake, template: str) -> InterviewPlan:
+        plan = await plans.copy_plan(
+            session,
+            _as(recruiter),
+            templates[template].id,
+            InterviewPlanCopy(intake_id=intake.id, name=f"{intake.title} loop"),
+        )
+        await demo_plans.staff_pools(session, plan, manager.id, interviewer.id)
+        return plan
+
+    async def agree(intake: Intake) -> None:
+        await intake_lifecycle.submit_for_review(session, _as(recruiter), intake.id)
+        await intake_lifecycle.sign_off(session, _as(recruiter), intake.id, intake.revision)
+        await intake_lifecycle.sign_off(session, _as(manager), intake.id, intake.revision)
+
+    backend = await intakes.create_intake(
+        session, _as(recruiter), body("Senior Backend Engineer", soc_code="15-1252", headcount=2)
+    )
+    backend_plan = await with_plan(backend, "engineering")
+    await agree(backend)
+    await demo_plans.seed_training(session, backend_plan, manager.id, interviewer.id)
+    await intake_lifecycle.transition(session, _as(recruiter), backend.id, "open")
+
+    designer = await intakes.create_intake(
+        session,
+        _as(recruiter),
+        body("Product Designer", soc_code="27-1024", salary_min=60000, salary_max=75000),
+    )
+    await with_plan(designer, "engineering")
+    await intake_lifecycle.submit_for_review(session, _as(recruiter), designer.id)
+    await intake_lifecycle.sign_off(session, _as(recruiter), designer.id, designer.revision)
+
+    await intakes.create_intake(
+        session,
+        _as(recruiter),
+        body("Data Analyst", soc_code="15-2051", answers={}, level="Medior"),
+    )
+
+    lead = await intakes.create_intake(
+        session, _as(recruiter), body("Engineering Manager, Payments", soc_code="11-3021")
+    )
+    await with_plan(lead, "engineering")
+    await agree(lead)
+    await intake_lifecycle.transition(session, _as(recruiter), lead.id, "open")
+    await intake_lifecycle.transition(session, _as(recruiter), lead.id, "mark_filled")
+
+    support = await intakes.create_intake(
+        session,
+        _as(recruiter),
+        body("Customer Success Lead", soc_code="11-2022", department="Customer Success"),
+    )
+    await with_plan(support, "sales")
+    await agree(support)
+    await intake_lifecycle.transition(session, _as(recruiter), support.id, "open")
+    await intake_lifecycle.transition(session, _as(recruiter), support.id, "put_on_hold")
+    await demo_candidates.seed_candidates(
+        session, {"backend": backend, "support": support, "lead": lead}
+    )
+    actor_var.set(None)
+    return True

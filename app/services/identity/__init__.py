@@ -1,0 +1,1 @@
+"""Identity and access: users, sign-in sessions, tokens and API keys, who may do what."""

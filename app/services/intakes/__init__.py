@@ -1,0 +1,1 @@
+"""Intakes: the signed kickoff agreement per opening, its revisions, team, questions, comments."""

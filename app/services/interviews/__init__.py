@@ -1,0 +1,1 @@
+"""Interviews, panels, calendars, evaluations with their reminders, and debriefs."""

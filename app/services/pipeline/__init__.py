@@ -1,0 +1,1 @@
+"""Candidates and applications: the pipeline, HM review, briefings and bulk imports."""

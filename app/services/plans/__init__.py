@@ -1,0 +1,1 @@
+"""Interview plans, the competency library, interviewer kits, training and calibration."""
