@@ -6,43 +6,44 @@ Each backend is migrated once per session; after each test every table is emptie
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
-import hmac
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import httpx
-import orjson
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.core.clock import set_clock
-from app.core.config import Settings, normalise_database_url
+from app.core.config import normalise_database_url
 from app.core.migrations import upgrade_to_head
-from app.core.security import hash_password, new_api_key
+from app.core.security import new_api_key
 from app.main import create_app
-from app.models import metadata
 from app.models.identity import ApiClient, AuthSession, Role, User
 from app.platform.runtime import Runtime
 from app.services.identity.auth import ACCESS_USE
-from tests.support_routes import router as support_router
+from tests.support.harness import (
+    Actor,
+    ApiKey,
+    AppFactory,
+    Backend,
+    MakeApiKey,
+    MakeApp,
+    MakeUser,
+    ManualClock,
+    empty_all_tables,
+    make_settings,
+    password_hash_for_tests,
+    start_app,
+)
+from tests.support.routes import router as support_router
 
 PG_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-TEST_PASSWORD = "correct-horse-battery-staple-42"
-TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-0123456789"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -76,29 +77,6 @@ async def _fresh_postgres_database() -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for a test app: explicit, never read from the environment or a .env file."""
-    values: dict[str, Any] = {
-        "env": "development",
-        "data_dir": data_dir,
-        "database_url": database_url,
-        "secret_key": TEST_SECRET,
-        "run_worker_in_process": False,
-        "rate_limit_per_minute": 0,
-        "access_log": False,
-        "db_pool_size": 5,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
-
-
-@dataclass
-class Backend:
-    name: str
-    url: str
-    data_dir: Path
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 async def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -117,17 +95,6 @@ async def backend(
     return Backend(request.param, normalise_database_url(url), data_dir)
 
 
-async def start_app(app: FastAPI) -> Callable[[], Awaitable[None]]:
-    """Run the app's lifespan startup; returns the shutdown."""
-    context = app.router.lifespan_context(app)
-    await context.__aenter__()
-
-    async def stop() -> None:
-        await context.__aexit__(None, None, None)
-
-    return stop
-
-
 @pytest.fixture(scope="session")
 async def app(backend: Backend) -> AsyncIterator[FastAPI]:
     application = create_app(make_settings(backend.url, backend.data_dir), background=False)
@@ -141,16 +108,6 @@ async def app(backend: Backend) -> AsyncIterator[FastAPI]:
 def runtime(app: FastAPI) -> Runtime:
     runtime: Runtime = app.state.runtime
     return runtime
-
-
-async def empty_all_tables(runtime: Runtime) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
-    async with runtime.db.engine.begin() as conn:
-        if runtime.db.is_sqlite:
-            for table in tables:
-                await conn.execute(text(f'DELETE FROM "{table}"'))
-        else:
-            await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
 
 
 @pytest.fixture(autouse=True)
@@ -167,36 +124,6 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
-
-
-_PASSWORD_HASH: list[str] = []
-
-
-def password_hash_for_tests() -> str:
-    """One real Argon2id hash of TEST_PASSWORD, computed once (hashing is slow on purpose)."""
-    if not _PASSWORD_HASH:
-        _PASSWORD_HASH.append(hash_password(TEST_PASSWORD))
-    return _PASSWORD_HASH[0]
-
-
-@dataclass
-class Actor:
-    """A user in the test database with a signed-in session."""
-
-    user: User
-    token: str
-    session_id: uuid.UUID
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.user.id
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-MakeUser = Callable[..., Awaitable[Actor]]
 
 
 @pytest.fixture
@@ -249,9 +176,6 @@ async def actors(make_user: MakeUser) -> dict[Role, Actor]:
 # --- Identity and access: extra app instances, API keys, a manual clock -------------------
 
 
-AppFactory = Callable[..., Awaitable[FastAPI]]
-
-
 @pytest.fixture
 async def make_auth_app(backend: Backend, app: FastAPI) -> AsyncIterator[AppFactory]:
     """Build (and afterwards stop) extra app instances on the same test database, with
@@ -278,29 +202,6 @@ async def make_auth_app(backend: Backend, app: FastAPI) -> AsyncIterator[AppFact
         await stop()
 
 
-@contextlib.asynccontextmanager
-async def asgi_client(application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for an extra app instance (the `client` fixture serves the main app)."""
-    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
-
-
-@dataclass
-class ApiKey:
-    id: uuid.UUID
-    key: str
-
-    def headers(self, on_behalf_of: uuid.UUID | str | None = None) -> dict[str, str]:
-        out = {"Authorization": f"Bearer {self.key}"}
-        if on_behalf_of is not None:
-            out["On-Behalf-Of"] = str(on_behalf_of)
-        return out
-
-
-MakeApiKey = Callable[..., Awaitable[ApiKey]]
-
-
 @pytest.fixture
 def make_api_key(runtime: Runtime) -> MakeApiKey:
     """Insert an API client with the given scopes straight into the database."""
@@ -313,19 +214,6 @@ def make_api_key(runtime: Runtime) -> MakeApiKey:
         return ApiKey(id=client.id, key=key)
 
     return make
-
-
-class ManualClock:
-    """A clock for app.core.clock that only moves when told to."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -342,30 +230,6 @@ def manual_clock() -> Iterator[ManualClock]:
 
 
 # --- Identity and access: hand-made JWTs (no JOSE library, so the app's one is really tested)
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def encode_jwt(
-    header: dict[str, Any], claims: dict[str, Any], sign: Callable[[bytes], bytes] | None
-) -> str:
-    """`header.payload.signature`, signed by `sign` (None: an empty signature)."""
-    signing_input = f"{b64url(orjson.dumps(header))}.{b64url(orjson.dumps(claims))}".encode()
-    signature = sign(signing_input) if sign is not None else b""
-    return f"{signing_input.decode()}.{b64url(signature)}"
-
-
-def hs256(key: bytes) -> Callable[[bytes], bytes]:
-    return lambda data: hmac.new(key, data, hashlib.sha256).digest()
-
-
-def rs256(private_key: rsa.RSAPrivateKey) -> Callable[[bytes], bytes]:
-    return lambda data: private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-
-
-MakeApp = Callable[..., Awaitable[FastAPI]]
 
 
 @pytest.fixture

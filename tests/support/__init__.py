@@ -1,0 +1,1 @@
+"""Helpers shared by tests: factories, request helpers, test-only routes."""
