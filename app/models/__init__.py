@@ -42,6 +42,12 @@ from app.models.plans import (
     TrainingRecord,
 )
 from app.models.platform import Event, ExternalRef, IdempotencyKey, Job, JobSchedule
+from app.models.transcripts import (
+    Recording,
+    RecordingConsent,
+    Transcript,
+    TranscriptSegment,
+)
 
 __all__ = [
     "ApiClient",
@@ -74,10 +80,14 @@ __all__ = [
     "JobSchedule",
     "NotificationIntent",
     "RateLimitCounter",
+    "Recording",
+    "RecordingConsent",
     "RefreshToken",
     "Role",
     "StageChange",
     "TrainingRecord",
+    "Transcript",
+    "TranscriptSegment",
     "User",
     "metadata",
 ]

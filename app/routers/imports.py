@@ -17,6 +17,7 @@ from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response
 from app.deps import RuntimeDep, SessionDep, require
 from app.models.candidates import ImportStatus
+from app.platform.storage import storage_for
 from app.routers.base import api_router
 from app.services.pipeline import imports
 
@@ -103,7 +104,7 @@ async def imports_create(
     job = await imports.start(
         session,
         principal,
-        runtime.settings.data_dir,
+        storage_for(runtime.settings),
         _chunks(file),
         file_name=file.filename,
         file_format=chosen,
