@@ -46,6 +46,7 @@ from app.routers import (
     plans,
     profiles,
     public,
+    recordings,
     training,
     users,
 )
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         candidates.router,
         applications.router,
         interviews.router,
+        recordings.router,
         debriefs.router,
         imports.router,
         users.router,
@@ -181,7 +183,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         trusted_proxy_count=settings.trusted_proxy_count,
         access_log_enabled=settings.access_log,
         extra_headers=_rate_limit_headers,
-        upload_limits={"/api/v1/imports": settings.max_upload_bytes},
+        upload_limits={
+            "/api/v1/imports": settings.max_upload_bytes,
+            r"^/api/v1/interviews/[^/]+/recording$": settings.recording_max_bytes,
+            r"^/api/v1/interviews/[^/]+/transcript$": settings.transcript_max_bytes,
+        },
     )
     return application
 
