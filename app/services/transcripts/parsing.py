@@ -129,7 +129,7 @@ def _vtt_blocks(lines: list[str]) -> list[int]:
     if not lines[0].startswith("WEBVTT"):
         raise malformed(1, "a WebVTT file starts with WEBVTT")
     timings: list[int] = []
-    number = 1
+    number = 0  # the first block is the header (WEBVTT and its metadata lines)
     while number < len(lines):
         while number < len(lines) and not lines[number].strip():
             number += 1
