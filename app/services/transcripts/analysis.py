@@ -242,8 +242,10 @@ def _best(scores: list[float]) -> tuple[int, float]:
 def plan_coverage(
     stage: dict[str, Any], asked: Sequence[Sentence], matcher: Matcher
 ) -> list[dict[str, Any]]:
-    """For each planned question: the interviewer sentence most like it, its score, asked?"""
+    """For each planned question: the interviewer question most like it, its score, asked?"""
     planned = stage.get("questions") or []
+    # Planned questions are asked as questions: statements ("Switching to code.") never count.
+    asked = [s for s in asked if question_kind(s.text) is not None]
     scores = matcher.similarity([q["text"] for q in planned], [s.text for s in asked])
     out = []
     for question, row in zip(planned, scores, strict=True):

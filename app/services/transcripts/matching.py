@@ -71,22 +71,36 @@ class LexicalMatcher:
 
 
 class SemanticMatcher:
-    """Sentence embeddings (all-MiniLM-L6-v2, shipped inside its package) and cosine scores."""
+    """Sentence embeddings (all-MiniLM-L6-v2, shipped inside its package) and cosine scores.
+
+    Embeddings are remembered by text (up to CACHE_SIZE of them), so the sentences one analysis
+    compares several times (questions, competencies, evidence) are encoded once."""
 
     name = "semantic"
-    threshold = 0.55
+    threshold = 0.45
+    CACHE_SIZE = 50_000
 
     def __init__(self, model: Any) -> None:
         self.model = model
         self._lock = threading.Lock()
+        self._cache: dict[str, Any] = {}
+
+    def _embed(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        with self._lock:  # the model is not safe to call from two threads at once
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            if missing:
+                if len(self._cache) + len(missing) > self.CACHE_SIZE:
+                    self._cache.clear()
+                vectors = self.model.encode(missing, batch_size=64, normalize_embeddings=True)
+                self._cache.update(zip(missing, vectors, strict=True))
+            return np.stack([self._cache[t] for t in texts])
 
     def similarity(self, queries: Sequence[str], choices: Sequence[str]) -> list[list[float]]:
         if not queries or not choices:
             return [[0.0] * len(choices) for _ in queries]
-        with self._lock:  # the model is not safe to call from two threads at once
-            left = self.model.encode(list(queries), batch_size=64, normalize_embeddings=True)
-            right = self.model.encode(list(choices), batch_size=64, normalize_embeddings=True)
-        scores = left @ right.T
+        scores = self._embed(queries) @ self._embed(choices).T
         return [[max(0.0, float(s)) for s in row] for row in scores]
 
 

@@ -188,6 +188,27 @@ async def put_transcript(
     """Import (or replace) the interview's transcript and analyse it; (transcript, created)."""
     interview = await interview_for_media(session, principal, interview_id, lock=True)
     parsed = parse(body, media_type)
+    return await store(
+        session,
+        interview,
+        parsed,
+        uploaded_by=(principal.user_id, principal.api_client_id),
+        engine=engine,
+        salary_history=salary_history,
+    )
+
+
+async def store(
+    session: AsyncSession,
+    interview: Interview,
+    parsed: ParsedTranscript,
+    *,
+    uploaded_by: tuple[uuid.UUID | None, uuid.UUID | None],
+    engine: str,
+    salary_history: bool = True,
+) -> tuple[Transcript, bool]:
+    """Store parsed cues as the interview's transcript (replacing any), map the speakers and
+    analyse it; (transcript, created)."""
     application = await session.get(Application, interview.application_id)
     assert application is not None  # noqa: S101
     candidate = await session.get(Candidate, application.candidate_id)
@@ -219,8 +240,7 @@ async def put_transcript(
     transcript.source_format, transcript.timed = parsed.source_format, parsed.timed
     transcript.segment_count = len(rows)
     transcript.duration_ms = max(row["end_ms"] for row in rows)
-    transcript.uploaded_by_id = principal.user_id
-    transcript.uploaded_by_api_client_id = principal.api_client_id
+    transcript.uploaded_by_id, transcript.uploaded_by_api_client_id = uploaded_by
     await session.flush()
     await session.execute(
         insert(TranscriptSegment),
