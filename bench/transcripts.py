@@ -46,7 +46,7 @@ TRUTH = {
 
 def technical_stage() -> dict[str, Any]:
     """The demo engineering plan's technical stage, as stored."""
-    competencies = [
+    competencies: list[dict[str, Any]] = [
         {"id": name, "name": name, "description": LIBRARY[name][1], "rubric": _rubric(name)}
         for name in ("System design", "Code quality")
     ]
