@@ -4,6 +4,7 @@ by name and by hand; every number pointing at its segments."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -231,3 +232,13 @@ async def test_bad_speaker_assignments_are_422(client, make_user, runtime, chang
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["location"] == location
+
+
+def test_the_documented_phrase_list_is_the_code():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "transcripts.md").read_text()
+    doc = doc.split("## Risky topics", 1)[1]
+    lines = {line.split("`")[1]: line for line in doc.splitlines() if line.startswith("- **`")}
+    assert set(lines) == set(CATEGORIES)
+    for category, phrases in CATEGORIES.items():
+        documented = lines[category].split(": ", 1)[1].split(" · ")
+        assert documented == [f"`{p}`" for p in phrases], category
