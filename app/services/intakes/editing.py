@@ -13,11 +13,12 @@ from app.core.context import current_actor
 from app.core.errors import FieldProblem, Forbidden, InvalidState, ValidationFailed
 from app.core.etag import require_match
 from app.core.principal import Principal
-from app.models.identity import Role
+from app.core.roles import Role
 from app.models.intakes import Intake, IntakeRevision, IntakeSignOff, IntakeStatus, TeamRole
 from app.platform import external_ids
 from app.platform.events import record_event
 from app.schemas.intakes import IntakeCreate, IntakeUpdate
+from app.services.identity.access import unrestricted
 from app.services.intakes import rules
 from app.services.intakes.queries import (
     get_intake,
@@ -25,7 +26,6 @@ from app.services.intakes.queries import (
     load_for_change,
     read_model,
     row_of,
-    sees_every_intake,
     visible_row,
 )
 from app.services.intakes.team import (
@@ -47,7 +47,6 @@ __all__ = [
     "load_for_change",
     "read_model",
     "row_of",
-    "sees_every_intake",
     "update_intake",
     "upsert_intake",
     "visible_row",
@@ -57,7 +56,7 @@ RESOURCE = "intake"
 
 
 def _may_edit_everything(principal: Principal, intake: Intake | None) -> bool:
-    if principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of):
+    if unrestricted(principal):
         return True
     # The owning recruiter (on creation: whoever creates it).
     return principal.role is Role.RECRUITER and (

@@ -17,14 +17,15 @@ from app.core.errors import Conflict, FieldProblem, Forbidden, NotFound, Validat
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
+from app.core.roles import Role
 from app.core.text import fold
 from app.models.base import table_of
 from app.models.candidates import Application, Candidate
-from app.models.identity import Role
 from app.models.intakes import IntakeTeamMember
 from app.platform import external_ids
 from app.platform.events import record_event
 from app.schemas.candidates import CandidateCreate, CandidateUpdate
+from app.services.identity.access import is_staff
 from app.services.intakes import rules
 from app.services.interviews.visibility import on_panel_of_application
 
@@ -93,13 +94,6 @@ CANDIDATES = ListQuery(
 )
 
 
-def sees_all(principal: Principal) -> bool:
-    """Admins, recruiters (who source people) and integrations see every candidate."""
-    return principal.role in (Role.ADMIN, Role.RECRUITER) or (
-        principal.is_api_client and not principal.on_behalf_of
-    )
-
-
 def summary_only(principal: Principal) -> bool:
     """Interviewers see a summary: no contact data, pay or other applications."""
     return principal.role is Role.INTERVIEWER
@@ -129,7 +123,7 @@ async def get_candidate(
     db: Database, principal: Principal, candidate_id: uuid.UUID
 ) -> dict[str, Any]:
     """One candidate the caller may see (404 otherwise). The read is audited by the caller."""
-    if sees_all(principal):
+    if is_staff(principal):
         row = await db.fetch_one(_BY_ID, {"candidate_id": candidate_id})
     else:
         row = await db.fetch_one(
@@ -162,7 +156,7 @@ async def list_candidates(
         cursors,
         page,
         order="updated_at" if updated_since is not None else "id",
-        viewer=None if sees_all(principal) else principal.user_id,
+        viewer=None if is_staff(principal) else principal.user_id,
         text_like=_like(text) if text and not summary else None,
         name_like=_like(text) if text and summary else None,
         tag_like=_like(f'"{tag.lower()}"') if tag else None,

@@ -13,13 +13,14 @@ from app.core.errors import FieldProblem, Forbidden, InvalidState, NotFound, Val
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, PageRequest, PageResult
 from app.core.principal import Principal
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role, User
+from app.models.identity import User
 from app.models.intakes import Intake, IntakeTeamMember, TeamRole
 from app.models.plans import Competency, InterviewPlan, InterviewPlanVersion
 from app.platform.events import record_event
 from app.schemas.plans import InterviewPlanCopy, InterviewPlanCreate, InterviewPlanUpdate, StageIn
-from app.services.identity.access import unrestricted
+from app.services.identity.access import is_staff, unrestricted
 from app.services.intakes import rules as intake_rules
 from app.services.intakes.editing import note_plan_version
 from app.services.intakes.team import team_role
@@ -255,7 +256,7 @@ async def create_plan(
             "A template belongs to no intake.",
             errors=[FieldProblem("body.intake_id", "templates have no intake", "template")],
         )
-    if data.is_template and not (unrestricted(principal) or principal.role is Role.RECRUITER):
+    if data.is_template and not is_staff(principal):
         raise Forbidden("Recruiters and admins maintain the plan templates.")
     intake = await _intake_for(session, principal, data.intake_id) if data.intake_id else None
     plan = InterviewPlan(
@@ -282,7 +283,7 @@ async def copy_plan(
     """An independent copy (new stage and question ids), optionally for an intake."""
     source = await load_plan(session, principal, plan_id)
     intake = await _intake_for(session, principal, data.intake_id) if data.intake_id else None
-    if intake is None and not (unrestricted(principal) or principal.role is Role.RECRUITER):
+    if intake is None and not is_staff(principal):
         raise Forbidden("Copy a plan for one of your intakes (send intake_id).")
     stages = []
     for stage in source.stages:

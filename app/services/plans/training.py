@@ -22,11 +22,12 @@ from app.core.errors import (
 from app.core.pagination import CursorCodec, Keyset, PageRequest, PageResult
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.identity import Role, User
+from app.models.identity import User
 from app.models.intakes import Intake
 from app.models.plans import InterviewPlan, TrainingRecord, TrainingState
 from app.platform.events import record_event
 from app.platform.jobs import job_handler, periodic
+from app.services.identity.access import is_staff
 from app.services.plans.editing import find_stage, load_plan
 
 _training = table_of(TrainingRecord).c
@@ -43,12 +44,6 @@ SHADOWING = frozenset({T.STUDIED, T.SHADOWED})
 REVERSE_SHADOWING = frozenset({T.SHADOWED, T.REVERSE_SHADOWED})
 
 
-def unrestricted(principal: Principal) -> bool:
-    return principal.role in (Role.ADMIN, Role.RECRUITER) or (
-        principal.is_api_client and not principal.on_behalf_of
-    )
-
-
 async def _plan_hiring_manager(session: AsyncSession, plan_id: uuid.UUID) -> uuid.UUID | None:
     return (
         await session.execute(
@@ -61,7 +56,7 @@ async def _plan_hiring_manager(session: AsyncSession, plan_id: uuid.UUID) -> uui
 
 async def _may_coach(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> bool:
     """Staff, and the hiring manager of the intake the plan belongs to."""
-    if unrestricted(principal):
+    if is_staff(principal):
         return True
     return principal.user_id is not None and principal.user_id == await _plan_hiring_manager(
         session, plan_id
@@ -111,7 +106,7 @@ async def list_training(
             statement = statement.where(column == value)
     if state is not None:
         statement = statement.where(_training.state == state)
-    if not unrestricted(principal):
+    if not is_staff(principal):
         coached = (
             select(_plan.id)
             .join(Intake, _plan.intake_id == _intake.id)
