@@ -21,16 +21,15 @@ from app.models.interviews import NotificationIntent
 from app.platform.events import record_event
 from app.platform.jobs import job_handler, periodic
 from app.services.identity.access import unrestricted
+from app.services.pipeline.application_queries import REVIEW_STAGES, read_values
 from app.services.pipeline.applications import (
     RESOURCE,
-    REVIEW_STAGES,
     close,
     ensure_active,
     load_for_change,
     move_decided,
     payload,
     plan_stage_ids,
-    read_values,
     valid_stage,
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -19,11 +18,12 @@ from app.models.identity import User
 from app.models.intakes import Intake, IntakeTeamMember, TeamRole
 from app.models.plans import Competency, InterviewPlan, InterviewPlanVersion
 from app.platform.events import record_event
-from app.schemas.plans import InterviewPlanCopy, InterviewPlanCreate, InterviewPlanUpdate, StageIn
+from app.schemas.plans import InterviewPlanCopy, InterviewPlanCreate, InterviewPlanUpdate
 from app.services.identity.access import is_staff, unrestricted
 from app.services.intakes import rules as intake_rules
 from app.services.intakes.editing import note_plan_version
 from app.services.intakes.team import team_role
+from app.services.plans.stages import build_stages
 
 _plan = table_of(InterviewPlan).c
 _version = table_of(InterviewPlanVersion).c
@@ -123,102 +123,6 @@ async def list_plans(
         plans = plans[: page.limit]
         next_cursor = cursors.encode(scope, [plans[-1].id])
     return plans, PageResult([], next_cursor)
-
-
-async def build_stages(
-    session: AsyncSession, stages_in: Sequence[StageIn], keep: Sequence[Mapping[str, Any]] = ()
-) -> list[dict[str, Any]]:
-    """The stage documents for a plan: ids kept or made, competencies embedded, references
-    checked (422 naming each bad one)."""
-    known_stage_ids = {s["id"] for s in keep}
-    known_question_ids = {q["id"] for s in keep for q in s["questions"]}
-    competency_ids = {cid for s in stages_in for cid in s.competency_ids}
-    competencies = {
-        row.id: row
-        for row in (
-            await session.execute(select(Competency).where(_competency.id.in_(competency_ids)))
-        ).scalars()
-    }
-    pool_ids = {uid for s in stages_in for uid in s.interviewer_pool}
-    active = set(
-        (
-            await session.execute(
-                select(_user.id).where(_user.id.in_(pool_ids), _user.is_active.is_(True))
-            )
-        ).scalars()
-    )
-    problems: list[FieldProblem] = []
-    stages: list[dict[str, Any]] = []
-    seen_stage_ids: set[str] = set()
-    for i, stage in enumerate(stages_in):
-        at = f"body.stages[{i}]"
-        stage_id = str(stage.id) if stage.id else str(uuid.uuid4())
-        if stage.id and stage_id not in known_stage_ids:
-            problems.append(FieldProblem(f"{at}.id", "no such stage in this plan", "unknown_stage"))
-        if stage_id in seen_stage_ids:
-            problems.append(FieldProblem(f"{at}.id", "stage listed twice", "duplicate"))
-        seen_stage_ids.add(stage_id)
-        embedded = []
-        for j, cid in enumerate(dict.fromkeys(stage.competency_ids)):
-            competency = competencies.get(cid)
-            if competency is None:
-                problems.append(
-                    FieldProblem(f"{at}.competency_ids[{j}]", "no such competency", "unknown")
-                )
-                continue
-            embedded.append(
-                {
-                    "id": str(competency.id),
-                    "name": competency.name,
-                    "description": competency.description,
-                    "rubric": competency.rubric,
-                }
-            )
-        questions = []
-        for j, question in enumerate(stage.questions):
-            if question.competency_id not in stage.competency_ids:
-                problems.append(
-                    FieldProblem(
-                        f"{at}.questions[{j}].competency_id",
-                        "must be one of the stage's competencies",
-                        "not_in_stage",
-                    )
-                )
-            question_id = str(question.id) if question.id else str(uuid.uuid4())
-            if question.id and question_id not in known_question_ids:
-                problems.append(
-                    FieldProblem(f"{at}.questions[{j}].id", "no such question", "unknown")
-                )
-            questions.append(
-                {
-                    "id": question_id,
-                    "text": question.text,
-                    "competency_id": str(question.competency_id),
-                    "follow_ups": list(question.follow_ups),
-                    "what_good_looks_like": question.what_good_looks_like,
-                }
-            )
-        for j, user_id in enumerate(stage.interviewer_pool):
-            if user_id not in active:
-                problems.append(
-                    FieldProblem(f"{at}.interviewer_pool[{j}]", "no active user", "unknown_user")
-                )
-        stages.append(
-            {
-                "id": stage_id,
-                "name": stage.name,
-                "kind": stage.kind.value,
-                "duration_minutes": stage.duration_minutes,
-                "format": stage.format.value,
-                "competencies": embedded,
-                "questions": questions,
-                "interviewer_pool": [str(u) for u in dict.fromkeys(stage.interviewer_pool)],
-                "evaluation_required": stage.evaluation_required,
-            }
-        )
-    if problems:
-        raise ValidationFailed("The plan's stages are not valid.", errors=problems)
-    return stages
 
 
 async def _intake_for(session: AsyncSession, principal: Principal, intake_id: uuid.UUID) -> Intake:
@@ -431,14 +335,6 @@ async def get_version(
             "locked_at": None,
         }
     raise NotFound(f"The plan has no version {number}.")
-
-
-def find_stage(stages: Sequence[Mapping[str, Any]], stage_id: uuid.UUID) -> Mapping[str, Any]:
-    """One stage of a plan document (404 if the plan has no such stage)."""
-    for stage in stages:
-        if stage["id"] == str(stage_id):
-            return stage
-    raise NotFound(f"The plan has no stage {stage_id}.")
 
 
 def _payload(plan: InterviewPlan) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from app.models.plans import InterviewPlan, TrainingRecord, TrainingState
 from app.platform.events import record_event
 from app.platform.jobs import job_handler, periodic
 from app.services.identity.access import is_staff
-from app.services.plans.editing import find_stage, load_plan
+from app.services.plans.editing import load_plan
+from app.services.plans.stages import find_stage
 
 _training = table_of(TrainingRecord).c
 _plan = table_of(InterviewPlan).c
