@@ -28,7 +28,7 @@ from app.models.candidates import (
 )
 from app.models.platform import ExternalRef
 from app.platform.events import record_event
-from app.platform.jobs import enqueue, job_handler
+from app.platform.jobs import enqueue
 from app.services.pipeline import applications as application_service
 from app.services.pipeline.import_batches import Batch, report_error
 from app.services.pipeline.import_files import check_mapping, parse_row, read_rows
@@ -41,6 +41,8 @@ _application = table_of(Application).c
 
 BATCH_ROWS = 500
 MAX_ROWS = 50_000
+
+IMPORT_JOB = "imports.run"
 
 
 async def start(
@@ -77,7 +79,7 @@ async def start(
     )
     session.add(job)
     await session.flush()
-    enqueue(session, "imports.run", {"import_id": str(job.id)}, max_attempts=3)
+    enqueue(session, IMPORT_JOB, {"import_id": str(job.id)}, max_attempts=3)
     return job
 
 
@@ -175,6 +177,6 @@ async def _process(db: Database, import_id: uuid.UUID, snapshot: dict[str, Any])
     return total
 
 
-@job_handler("imports.run", manages_transactions=True)
-async def _run_job(db: Database, payload: dict[str, Any]) -> None:
+async def run_job(db: Database, payload: dict[str, Any]) -> None:
+    """The job behind an upload: import the file it names."""
     await run_import(db, uuid.UUID(payload["import_id"]))

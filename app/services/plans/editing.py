@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import Database
 from app.core.errors import FieldProblem, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.core.etag import require_match
-from app.core.pagination import CursorCodec, Keyset, PageRequest, PageResult
+from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
 from app.core.roles import Role
 from app.models.base import table_of
@@ -35,7 +36,26 @@ _intake = table_of(Intake).c
 RESOURCE = "interview_plan"
 # Team roles that work on the plan itself (interviewers only see kits of their stages).
 PLAN_TEAM_ROLES = (TeamRole.RECRUITER, TeamRole.HIRING_MANAGER, TeamRole.COORDINATOR)
-PLAN_KEYSET = Keyset((_plan.id,), ("uuid",))
+
+
+def _visible_plans(viewer: Any) -> ColumnElement[bool]:
+    """Templates, plans of intakes the viewer plans on, and the viewer's own drafts."""
+    on_team = select(_member.intake_id).where(
+        _member.user_id == viewer, or_(*(_member.team_role == role for role in PLAN_TEAM_ROLES))
+    )
+    return or_(_plan.is_template.is_(True), _plan.intake_id.in_(on_team), _plan.owner_id == viewer)
+
+
+PLANS = ListQuery(
+    "interview_plans",
+    select(*table_of(InterviewPlan).c),
+    filters={
+        "is_template": lambda p: _plan.is_template == p,
+        "intake_id": lambda p: _plan.intake_id == p,
+        "viewer": _visible_plans,
+    },
+    orders={"id": Keyset((_plan.id,), ("uuid",))},
+)
 
 
 def _not_found(plan_id: uuid.UUID) -> NotFound:
@@ -88,41 +108,24 @@ async def load_plan(
 
 
 async def list_plans(
-    session: AsyncSession,
+    db: Database,
     cursors: CursorCodec,
     page: PageRequest,
     principal: Principal,
     *,
     is_template: bool | None,
     intake_id: uuid.UUID | None,
-) -> tuple[list[InterviewPlan], PageResult]:
+) -> PageResult:
     """Templates and the plans of the caller's intakes, oldest first."""
-    scope = f"interview_plans|{is_template}|{intake_id}"
-    statement = select(InterviewPlan).order_by(_plan.id).limit(page.limit + 1)
-    if page.cursor:
-        (after,) = cursors.decode(page.cursor, scope, PLAN_KEYSET.kinds)
-        statement = statement.where(_plan.id > after)
-    if is_template is not None:
-        statement = statement.where(_plan.is_template.is_(is_template))
-    if intake_id is not None:
-        statement = statement.where(_plan.intake_id == intake_id)
-    if not unrestricted(principal):
-        on_team = select(_member.intake_id).where(
-            _member.user_id == principal.user_id, _member.team_role.in_(PLAN_TEAM_ROLES)
-        )
-        statement = statement.where(
-            or_(
-                _plan.is_template.is_(True),
-                _plan.intake_id.in_(on_team),
-                _plan.owner_id == principal.user_id,
-            )
-        )
-    plans = list((await session.execute(statement)).scalars().all())
-    next_cursor = None
-    if len(plans) > page.limit:
-        plans = plans[: page.limit]
-        next_cursor = cursors.encode(scope, [plans[-1].id])
-    return plans, PageResult([], next_cursor)
+    return await PLANS.page(
+        db,
+        cursors,
+        page,
+        order="id",
+        is_template=is_template,
+        intake_id=intake_id,
+        viewer=None if unrestricted(principal) else principal.user_id,
+    )
 
 
 async def _intake_for(session: AsyncSession, principal: Principal, intake_id: uuid.UUID) -> Intake:
