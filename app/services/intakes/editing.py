@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -126,57 +127,12 @@ async def apply_changes(
     if intake.status not in rules.EDITABLE_STATUSES:
         raise InvalidState("change the intake", intake.status, rules.EDITABLE_STATUSES)
     team_in = incoming.pop("team", None)
-    changes: dict[str, dict[str, Any]] = {}
-    for field, value in incoming.items():
-        new = stored_value(field, value)
-        if rules.jsonable(getattr(intake, field)) != rules.jsonable(new):
-            changes[field] = {
-                "from": rules.jsonable(getattr(intake, field)),
-                "to": rules.jsonable(new),
-            }
-    new_team = None
-    if team_in is not None:
-        current = [
-            {"user_id": m["user_id"], "team_role": m["team_role"]}
-            for m in intake.team
-            if m["team_role"] in (TeamRole.COORDINATOR, TeamRole.INTERVIEWER)
-        ]
-        wanted = extra_members(
-            team_in,
-            incoming.get("recruiter_id") or intake.recruiter_id,
-            incoming.get("hiring_manager_id") or intake.hiring_manager_id,
-        )
-        if current != wanted:
-            changes["team"] = {"from": current, "to": wanted}
-            new_team = team_in
+    changes = _field_changes(intake, incoming)
+    new_team = _team_change(intake, incoming, team_in, changes)
     if not changes:
         return intake
     _check_editor(principal, intake, set(changes))
-    merged = {f: getattr(intake, f) for f in rules.AGREEMENT_FIELDS if f != "team"}
-    merged.update({f: incoming[f] for f in changes if f != "team"})
-    if merged.get("title") is None:
-        raise ValidationFailed(
-            "An intake needs a title.", errors=[FieldProblem("body.title", "required", "missing")]
-        )
-    check_consistency(merged)
-    if merged["recruiter_id"] == merged["hiring_manager_id"]:
-        raise ValidationFailed(
-            "The recruiter and the hiring manager must be different people.",
-            errors=[FieldProblem("body.hiring_manager_id", "same as the recruiter", "same_person")],
-        )
-    # Only people who change are checked: a deactivated party does not block other edits.
-    await validate_people(
-        session,
-        {
-            "recruiter_id": merged["recruiter_id"] if "recruiter_id" in changes else None,
-            "hiring_manager_id": (
-                merged["hiring_manager_id"] if "hiring_manager_id" in changes else None
-            ),
-            "team": new_team or [],
-        },
-    )
-    if "answers" in changes:
-        await validate_answers(session, incoming["answers"])
+    await _validate_changes(session, intake, incoming, changes, new_team)
     if "interview_plan_id" in changes:
         version = await plan_version_for(session, intake, incoming["interview_plan_id"])
         if version != intake.interview_plan_version:
@@ -204,6 +160,79 @@ async def apply_changes(
     if intake.status != previous_status:
         record_status_change(session, intake, previous_status)
     return intake
+
+
+def _field_changes(intake: Intake, incoming: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """`{field: {"from", "to"}}` for every incoming value that differs from the stored one."""
+    changes: dict[str, dict[str, Any]] = {}
+    for field, value in incoming.items():
+        old, new = (
+            rules.jsonable(getattr(intake, field)),
+            rules.jsonable(stored_value(field, value)),
+        )
+        if old != new:
+            changes[field] = {"from": old, "to": new}
+    return changes
+
+
+def _team_change(
+    intake: Intake,
+    incoming: Mapping[str, Any],
+    team_in: list[Any] | None,
+    changes: dict[str, dict[str, Any]],
+) -> list[Any] | None:
+    """The new extra team (coordinators, interviewers) when it changes, noted in `changes`."""
+    if team_in is None:
+        return None
+    current = [
+        {"user_id": m["user_id"], "team_role": m["team_role"]}
+        for m in intake.team
+        if m["team_role"] in (TeamRole.COORDINATOR, TeamRole.INTERVIEWER)
+    ]
+    wanted = extra_members(
+        team_in,
+        incoming.get("recruiter_id") or intake.recruiter_id,
+        incoming.get("hiring_manager_id") or intake.hiring_manager_id,
+    )
+    if current == wanted:
+        return None
+    changes["team"] = {"from": current, "to": wanted}
+    return team_in
+
+
+async def _validate_changes(
+    session: AsyncSession,
+    intake: Intake,
+    incoming: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    new_team: list[Any] | None,
+) -> None:
+    """The intake as it would be after the change must be whole and consistent (422s)."""
+    merged = {f: getattr(intake, f) for f in rules.AGREEMENT_FIELDS if f != "team"}
+    merged.update({f: incoming[f] for f in changes if f != "team"})
+    if merged.get("title") is None:
+        raise ValidationFailed(
+            "An intake needs a title.", errors=[FieldProblem("body.title", "required", "missing")]
+        )
+    check_consistency(merged)
+    if merged["recruiter_id"] == merged["hiring_manager_id"]:
+        raise ValidationFailed(
+            "The recruiter and the hiring manager must be different people.",
+            errors=[FieldProblem("body.hiring_manager_id", "same as the recruiter", "same_person")],
+        )
+    # Only people who change are checked: a deactivated party does not block other edits.
+    await validate_people(
+        session,
+        {
+            "recruiter_id": merged["recruiter_id"] if "recruiter_id" in changes else None,
+            "hiring_manager_id": (
+                merged["hiring_manager_id"] if "hiring_manager_id" in changes else None
+            ),
+            "team": new_team or [],
+        },
+    )
+    if "answers" in changes:
+        await validate_answers(session, incoming["answers"])
 
 
 async def _new_revision(
