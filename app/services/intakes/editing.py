@@ -146,8 +146,16 @@ async def apply_changes(
             setattr(intake, field, stored_value(field, incoming[field]))
     if new_team is not None or {"recruiter_id", "hiring_manager_id"} & set(changes):
         await store_team(session, intake, new_team)
+    await _record_change(session, intake, changes, bool(rules.MATERIAL_FIELDS & set(changes)))
+    return intake
+
+
+async def _record_change(
+    session: AsyncSession, intake: Intake, changes: dict[str, Any], material: bool
+) -> None:
+    """A new revision once the intake is under review, the `intake.updated` event, and the
+    status change a material change causes."""
     previous_status = intake.status
-    material = bool(rules.MATERIAL_FIELDS & set(changes))
     if intake.status in rules.REVIEWED_STATUSES:
         await _new_revision(session, intake, changes, material=material)
     await session.flush()
@@ -159,7 +167,6 @@ async def apply_changes(
     )
     if intake.status != previous_status:
         record_status_change(session, intake, previous_status)
-    return intake
 
 
 def _field_changes(intake: Intake, incoming: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -297,18 +304,7 @@ async def note_plan_version(
     if not changes:
         return
     intake.interview_plan_id, intake.interview_plan_version = plan_id, version
-    previous_status = intake.status
-    if intake.status in rules.REVIEWED_STATUSES:
-        await _new_revision(session, intake, changes, material=True)
-    await session.flush()
-    record_event(
-        session,
-        "intake.updated",
-        (RESOURCE, intake.id),
-        {**_event_payload(intake), "changes": changes, "material": True},
-    )
-    if intake.status != previous_status:
-        record_status_change(session, intake, previous_status)
+    await _record_change(session, intake, changes, material=True)
 
 
 def record_status_change(session: AsyncSession, intake: Intake, previous: str) -> None:
