@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.platform.runtime import Runtime
 from tests.support.harness import MakeUser
 from tests.support.intakes import act

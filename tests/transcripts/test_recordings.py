@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.platform import Event
 from app.models.transcripts import Recording
 from app.platform.runtime import Runtime

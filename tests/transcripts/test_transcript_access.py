@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.interviews import Evaluation
 from app.models.transcripts import Recording, Transcript
 from app.platform.runtime import Runtime

@@ -29,7 +29,6 @@ from app.models.transcripts import (
 )
 from app.platform.audit import record_audit
 from app.platform.events import record_event
-from app.platform.jobs import job_handler, periodic
 from app.platform.storage import Storage, storage_for
 from app.schemas.transcripts import RecordingConsentCreate
 from app.services.transcripts.access import interview_for_media
@@ -294,11 +293,11 @@ async def enforce_retention(db: Database, storage: Storage) -> int:
             return deleted
 
 
-@job_handler("recordings.retention", manages_transactions=True)
-async def _retention_job(db: Database, _payload: dict[str, Any]) -> None:
+RETENTION_JOB = "recordings.retention"
+
+
+async def retention_job(db: Database, _payload: dict[str, Any]) -> None:
+    """The periodic job: recordings past their retention date lose their media."""
     count = await enforce_retention(db, storage_for(db.settings))
     if count:
         log.info("recordings deleted at the end of their retention", extra={"count": count})
-
-
-periodic("recordings.retention", timedelta(hours=1), "recordings.retention")
