@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.services.transcripts.matching import Matcher
+from app.services.transcripts.matching import Matcher, shortlisted_similarity
 from app.services.transcripts.risky_topics import find_risky
 
 INTERRUPTION_MIN_OVERLAP_MS = 300
@@ -244,8 +244,6 @@ def plan_coverage(
 ) -> list[dict[str, Any]]:
     """For each planned question: the interviewer question most like it, its score, asked?"""
     planned = stage.get("questions") or []
-    # Planned questions are asked as questions: statements ("Switching to code.") never count.
-    asked = [s for s in asked if question_kind(s.text) is not None]
     scores = matcher.similarity([q["text"] for q in planned], [s.text for s in asked])
     out = []
     for question, row in zip(planned, scores, strict=True):
@@ -340,8 +338,8 @@ def evidence(
     first, then the candidate segments most similar to what the competency is about."""
     spoken = [s for s in segments if s.side == "candidate"]
     competencies = stage.get("competencies") or []
-    similar = matcher.similarity(
-        [competency_text(c, stage) for c in competencies], [s.text for s in spoken]
+    similar = shortlisted_similarity(
+        matcher, [competency_text(c, stage) for c in competencies], [s.text for s in spoken]
     )
     out = []
     for competency, row in zip(competencies, similar, strict=True):
@@ -391,17 +389,19 @@ def analyse(
     salary_history: bool = True,
 ) -> dict[str, Any]:
     """Everything the analysis endpoint returns, as plain JSON-ready values."""
-    asked = sentences(s for s in segments if s.side == "interviewer")
+    said = sentences(s for s in segments if s.side == "interviewer")
+    # Planned questions are asked as questions: statements ("Switching to code.") never count.
+    asked = [s for s in said if question_kind(s.text) is not None]
     coverage = plan_coverage(stage, asked, matcher)
     return {
         "engine": matcher.name,
         "timed": timed,
         "talk_share": talk_share(segments),
         "longest_monologue": longest_monologue(segments),
-        "questions": questions(asked),
+        "questions": questions(said),
         "plan_coverage": coverage,
         "competency_coverage": competency_coverage(stage, coverage, asked, matcher),
-        "risky_topics": risky_topics(asked, salary_history=salary_history),
+        "risky_topics": risky_topics(said, salary_history=salary_history),
         "interruptions": interruptions(segments, timed),
         "evidence": evidence(stage, coverage, segments, matcher),
     }

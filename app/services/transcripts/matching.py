@@ -36,6 +36,7 @@ STOP_WORDS = frozenset(
 _WORD = re.compile(r"[a-z0-9']+")
 
 
+@lru_cache(maxsize=65_536)
 def content_words(text: str) -> str:
     """Lower-case content words of the text, in order."""
     return " ".join(w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1)
@@ -104,6 +105,29 @@ class SemanticMatcher:
         return [[max(0.0, float(s)) for s in row] for row in scores]
 
 
+SHORTLIST = 25
+
+
+def shortlisted_similarity(
+    matcher: Matcher, queries: Sequence[str], choices: Sequence[str], keep: int = SHORTLIST
+) -> list[list[float]]:
+    """Scores of every query against every choice, where a costly engine scores only each
+    query's `keep` best lexical matches (the rest score 0): ranking a candidate's every
+    utterance against a competency is the one comparison whose size grows with the interview."""
+    if matcher.name == LexicalMatcher.name or len(choices) <= keep:
+        return matcher.similarity(queries, choices)
+    rough = LexicalMatcher().similarity(queries, choices)
+    rows = []
+    for query, row in zip(queries, rough, strict=True):
+        best = sorted(range(len(choices)), key=lambda i: -row[i])[:keep]
+        [scores] = matcher.similarity([query], [choices[i] for i in best])
+        full = [0.0] * len(choices)
+        for i, score in zip(best, scores, strict=True):
+            full[i] = score
+        rows.append(full)
+    return rows
+
+
 def semantic_available() -> bool:
     """Whether the `ai` extra is installed."""
     try:
@@ -125,7 +149,11 @@ def _semantic() -> SemanticMatcher:
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    return SemanticMatcher(SentenceTransformer(str(get_model_path()), device="cpu"))
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
+    # Long monologues are cut to their first 128 word pieces for embedding: enough to tell
+    # what a passage is about, and it bounds the cost of one utterance.
+    model.max_seq_length = 128
+    return SemanticMatcher(model)
 
 
 def matcher_for(engine: str) -> Matcher:

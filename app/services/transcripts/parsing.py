@@ -116,11 +116,12 @@ def split_speaker(text: str, previous: str | None) -> tuple[str, str]:
 
 
 def _ms(stamp: str) -> int:
-    parts = stamp.replace(",", ".").split(":")
-    seconds = float(parts[-1])
-    minutes = int(parts[-2]) if len(parts) > 1 else 0
-    hours = int(parts[-3]) if len(parts) > 2 else 0
-    return round(((hours * 60 + minutes) * 60 + seconds) * 1000)
+    head, _, fraction = stamp.replace(",", ".").partition(".")
+    parts = head.split(":")
+    seconds = (
+        int(parts[-1]) + int(parts[-2]) * 60 + (int(parts[-3]) * 3600 if len(parts) > 2 else 0)
+    )
+    return seconds * 1000 + (int(fraction.ljust(3, "0")[:3]) if fraction else 0)
 
 
 def _vtt_blocks(lines: list[str]) -> list[int]:

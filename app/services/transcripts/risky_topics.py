@@ -105,20 +105,27 @@ class RiskyMatch:
     matched: str  # the words it matched
 
 
-_COMPILED = [
-    (category, phrase, re.compile(rf"\b{phrase}\b", re.IGNORECASE))
+_COMPILED = {
+    category: [(phrase, re.compile(rf"\b{phrase}\b", re.IGNORECASE)) for phrase in phrases]
     for category, phrases in CATEGORIES.items()
-    for phrase in phrases
-]
+}
+# One alternation per category screens a sentence with a single search; the phrase that
+# matched is looked up only for the (rare) sentences that hit.
+_SCREENS = {
+    category: re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in phrases) + r")\b", re.IGNORECASE)
+    for category, phrases in CATEGORIES.items()
+}
 
 
 def find_risky(sentence: str, *, salary_history: bool = True) -> list[RiskyMatch]:
     """Every category the sentence touches (one match per category)."""
-    found: dict[str, RiskyMatch] = {}
-    for category, phrase, pattern in _COMPILED:
-        if category in found or (category == "salary_history" and not salary_history):
+    found = []
+    for category, screen in _SCREENS.items():
+        if (category == "salary_history" and not salary_history) or not screen.search(sentence):
             continue
-        match = pattern.search(sentence)
-        if match:
-            found[category] = RiskyMatch(category, phrase, match.group(0))
-    return list(found.values())
+        for phrase, pattern in _COMPILED[category]:
+            match = pattern.search(sentence)
+            if match:
+                found.append(RiskyMatch(category, phrase, match.group(0)))
+                break
+    return found
