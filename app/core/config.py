@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE_NAME = "secret_key"  # noqa: S105 - a file name
 SQLITE_FILE_NAME = "tandem.db"
+# A browser origin: scheme, host and an optional port; nothing after it.
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 
 
 class ConfigurationError(RuntimeError):
@@ -68,6 +71,18 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=30, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
     trusted_proxy_count: int = Field(default=0, ge=0)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] with no path "
+                    'and no trailing slash (e.g. https://app.example.com), or "*"'
+                )
+        return origins
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:
