@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     worker_lease_seconds: int = Field(default=300, ge=5)
+    worker_heartbeat_seconds: float = Field(default=15.0, ge=1, le=300)
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     training_valid_days: int = Field(default=365, ge=1)
@@ -72,6 +73,13 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(default=15, ge=1)
     trusted_proxy_count: int = Field(default=0, ge=0)
     cors_origins: list[str] = Field(default_factory=list)
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes `${TANDEM_METRICS_TOKEN:-}`: an empty value means "not set".
+        return None if value == "" else value
 
     @field_validator("cors_origins")
     @classmethod
