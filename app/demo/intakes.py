@@ -106,7 +106,7 @@ async def seed_intakes(session: AsyncSession) -> bool:
         values.update(extra)
         return IntakeCreate.model_validate(values)
 
-    templates = await demo_plans.seed_library(session, _as(recruiter))
+    templates = await demo_plans.seed_library(session, _as(recruiter), manager.id, interviewer.id)
 
     async def with_plan(intake: Intake, template: str) -> InterviewPlan:
         plan = await plans.copy_plan(

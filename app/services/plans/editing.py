@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import FieldProblem, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.core.etag import require_match
+from app.core.ids import new_id
 from app.core.pagination import CursorCodec, Keyset, PageRequest, PageResult
 from app.core.principal import Principal
 from app.models.base import table_of
@@ -151,7 +152,7 @@ async def build_stages(
     seen_stage_ids: set[str] = set()
     for i, stage in enumerate(stages_in):
         at = f"body.stages[{i}]"
-        stage_id = str(stage.id) if stage.id else str(uuid.uuid4())
+        stage_id = str(stage.id) if stage.id else str(new_id())
         if stage.id and stage_id not in known_stage_ids:
             problems.append(FieldProblem(f"{at}.id", "no such stage in this plan", "unknown_stage"))
         if stage_id in seen_stage_ids:
@@ -171,6 +172,7 @@ async def build_stages(
                     "name": competency.name,
                     "description": competency.description,
                     "rubric": competency.rubric,
+                    "listen_for": competency.listen_for,
                 }
             )
         questions = []
@@ -183,7 +185,7 @@ async def build_stages(
                         "not_in_stage",
                     )
                 )
-            question_id = str(question.id) if question.id else str(uuid.uuid4())
+            question_id = str(question.id) if question.id else str(new_id())
             if question.id and question_id not in known_question_ids:
                 problems.append(
                     FieldProblem(f"{at}.questions[{j}].id", "no such question", "unknown")
@@ -286,8 +288,8 @@ async def copy_plan(
         raise Forbidden("Copy a plan for one of your intakes (send intake_id).")
     stages = []
     for stage in source.stages:
-        questions = [{**q, "id": str(uuid.uuid4())} for q in stage["questions"]]
-        stages.append({**stage, "id": str(uuid.uuid4()), "questions": questions})
+        questions = [{**q, "id": str(new_id())} for q in stage["questions"]]
+        stages.append({**stage, "id": str(new_id()), "questions": questions})
     plan = InterviewPlan(
         name=data.name or source.name,
         description=source.description,
