@@ -50,6 +50,8 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("api_clients", "revoke"): Permission(ADMIN, None),
     ("hm_profiles", "get"): Permission(EVERYONE, "users:read"),
     ("hm_profiles", "update"): Permission(EVERYONE, "users:write"),
+    ("organisation", "get"): Permission(EVERYONE, "organisation:read"),
+    ("organisation", "update"): Permission(ADMIN, "organisation:write"),
     ("intake_questions", "list"): Permission(EVERYONE, "intakes:read"),
     ("intake_questions", "manage"): Permission(ADMIN, None),
     ("intakes", "list"): Permission(EVERYONE, "intakes:read"),
@@ -107,6 +109,7 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
 # Every scope an API key may carry; `<family>:read|write` per resource family.
 SCOPE_FAMILIES = (
     "users",
+    "organisation",
     "intakes",
     "interview_plans",
     "training",
