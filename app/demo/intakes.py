@@ -20,6 +20,7 @@ from app.demo import plans as demo_plans
 from app.models.base import table_of
 from app.models.identity import Role, User
 from app.models.intakes import HmProfile, Intake, IntakeQuestion
+from app.models.organisation import OrganisationProfile
 from app.models.plans import InterviewPlan
 from app.schemas.intakes import IntakeCreate
 from app.schemas.plans import InterviewPlanCopy
@@ -74,6 +75,14 @@ async def seed_intakes(session: AsyncSession) -> bool:
             growth_paths="Towards staff engineer or engineering management.",
             links=[{"label": "Team blog", "url": "https://example.com/payments-blog"}],
             internal_notes="Prefers candidates who have run services in production.",
+        )
+    )
+    session.add(
+        OrganisationProfile(
+            name="Harbour Payments",
+            website_url="https://harbourpayments.example/",
+            careers_contact_name="Talent team",
+            careers_email="careers@harbourpayments.example",
         )
     )
     await session.flush()
