@@ -43,15 +43,20 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 async def _seed(settings: Settings, *, only_if_empty: bool) -> None:
     from app.core.db import Database
-    from app.demo.seed import database_is_empty, seed_demo
+    from app.demo.seed import database_is_empty, present_logins, seed_demo
 
     db = Database(settings)
+    secret = settings.resolved_secret_key
     try:
         async with db.unit_of_work(write=True) as session:
             if only_if_empty and not await database_is_empty(session):
-                print("database has data: demo data not loaded (run `tandem seed-demo` to add it)")
-                return
-            logins = await seed_demo(session, settings.resolved_secret_key)
+                # A restart: show the logins again if this is the demo database.
+                logins = await present_logins(session, secret)
+                if logins is None:
+                    print("the database holds other data: demo data not loaded")
+                    return
+            else:
+                logins = await seed_demo(session, secret)
     finally:
         await db.dispose()
     print("demo data " + ("loaded" if logins.created else "already present"))
