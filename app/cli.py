@@ -139,7 +139,7 @@ def cmd_worker_probe(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from app.core.db import Database
     from app.core.errors import DomainError
-    from app.models.identity import Role
+    from app.core.roles import Role
     from app.schemas.users import UserCreate
     from app.services.identity.users import create_user
 

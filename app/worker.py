@@ -14,15 +14,11 @@ from pathlib import Path
 from sqlalchemy import update
 
 from app.core.clock import utcnow
+from app.job_kinds import register_job_kinds
 from app.models.base import table_of
 from app.models.platform import Job
 from app.platform import heartbeats, jobs
-from app.platform import maintenance as _maintenance  # noqa: F401 - registers its jobs
 from app.platform.runtime import Runtime
-from app.services.interviews import reminders as _evaluation_reminders  # noqa: F401 - registers its jobs
-from app.services.pipeline import hm_reviews as _hm_reviews  # noqa: F401 - registers its jobs
-from app.services.pipeline import imports as _imports  # noqa: F401 - registers its jobs
-from app.services.plans import training as _training  # noqa: F401 - registers its jobs
 
 _job = table_of(Job).c
 
@@ -35,6 +31,7 @@ class Worker:
     def __init__(
         self, runtime: Runtime, *, name: str | None = None, heartbeat_file: Path | None = None
     ) -> None:
+        register_job_kinds()
         self.runtime = runtime
         settings = runtime.settings
         self.hostname = socket.gethostname()

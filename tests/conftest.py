@@ -21,9 +21,10 @@ from sqlalchemy.engine import make_url
 from app.core.clock import set_clock
 from app.core.config import normalise_database_url
 from app.core.migrations import upgrade_to_head
+from app.core.roles import Role
 from app.core.security import new_api_key
 from app.main import create_app
-from app.models.identity import ApiClient, AuthSession, Role, User
+from app.models.identity import ApiClient, AuthSession, User
 from app.platform.runtime import Runtime
 from app.services.identity.auth import ACCESS_USE
 from tests.support.harness import (

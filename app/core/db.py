@@ -21,6 +21,7 @@ import asyncpg
 import orjson
 from sqlalchemy import Table, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect  # noqa: N812
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
@@ -175,7 +176,9 @@ class Database:
 
     async def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """Append many rows in one go, outside any request transaction: one pipelined
-        `executemany` on the asyncpg pool, one multi-row INSERT elsewhere."""
+        `executemany` on the asyncpg pool, one multi-row INSERT elsewhere. Rows whose primary
+        key exists already are skipped, so a batch whose commit was not acknowledged can
+        simply be sent again."""
         if not rows:
             return
         if self._pg_pool is not None:
@@ -185,12 +188,13 @@ class Database:
             names = ", ".join(f'"{c}"' for c in columns)
             places = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
             await self._pg_pool.executemany(
-                f'INSERT INTO "{table.name}" ({names}) VALUES ({places})',  # noqa: S608 - names come from the table
+                f'INSERT INTO "{table.name}" ({names}) VALUES ({places})'  # noqa: S608 - names come from the table
+                " ON CONFLICT DO NOTHING",
                 [tuple(r[c] for c in columns) for r in rows],
             )
             return
         async with self.unit_of_work(write=True) as session:
-            await session.execute(table.insert(), list(rows))
+            await session.execute(sqlite_insert(table).on_conflict_do_nothing(), list(rows))
 
     async def fetch_one(
         self, query: CompiledQuery, params: Mapping[str, Any]

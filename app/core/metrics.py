@@ -40,6 +40,17 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.read_audit_pending = Gauge(
+            "tandem_read_audit_pending",
+            "Read-audit entries queued in this process, not yet written.",
+            registry=self.registry,
+        )
+        self.read_audit_dropped = Counter(
+            "tandem_read_audit_dropped_total",
+            "Read-audit entries dropped because the queue was full while writes failed.",
+            registry=self.registry,
+        )
+
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from app.models.identity import Role
+from app.core.roles import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,11 @@ class Principal:
     @property
     def on_behalf_of(self) -> bool:
         return self.api_client_id is not None and self.user_id is not None
+
+    @property
+    def acts_for_itself(self) -> bool:
+        """An integration acting as itself (no `On-Behalf-Of`): no person's role binds it."""
+        return self.api_client_id is not None and self.user_id is None
 
     @property
     def is_admin(self) -> bool:

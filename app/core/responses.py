@@ -89,12 +89,11 @@ def page_response(request: Request, schema: type[M], result: PageResult) -> Resp
     return Response(body, media_type=JSON, headers=headers)
 
 
-def models_response(
-    request: Request, schema: type[M], items: list[Any], result: PageResult
-) -> Response:
-    """The list envelope for ORM objects (cold lists; hot lists use `page_response`)."""
+def models_response(request: Request, schema: type[M], result: PageResult) -> Response:
+    """The list envelope, each row validated by pydantic: for rows whose stored documents are
+    shaped by the schema (cold lists; hot lists write rows directly with `page_response`)."""
     page = Page[schema](  # type: ignore[valid-type]
-        data=[schema.model_validate(item) for item in items],
+        data=[schema.model_validate(dict(row)) for row in result.rows],
         next_cursor=result.next_cursor,
         has_more=result.has_more,
     )

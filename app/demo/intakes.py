@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import utcnow
 from app.core.context import Actor, actor_var
 from app.core.principal import Principal
+from app.core.roles import Role
 from app.demo import candidates as demo_candidates
 from app.demo import plans as demo_plans
 from app.models.base import table_of
-from app.models.identity import Role, User
+from app.models.identity import User
 from app.models.intakes import HmProfile, Intake, IntakeQuestion
 from app.models.organisation import OrganisationProfile
 from app.models.plans import InterviewPlan

@@ -12,11 +12,12 @@ import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.roles import Role
+from app.core.scopes import KNOWN_SCOPES
 from app.core.security import derived_api_key, hash_password
 from app.demo.intakes import seed_intakes
 from app.models.base import table_of
-from app.models.identity import ApiClient, Role, User
-from app.services.identity.access import KNOWN_SCOPES
+from app.models.identity import ApiClient, User
 
 _api_client = table_of(ApiClient).c
 _user = table_of(User).c

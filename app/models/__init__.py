@@ -1,5 +1,6 @@
 """Table classes, one module per aggregate; importing this package registers them all."""
 
+from app.core.roles import Role
 from app.models.base import metadata
 from app.models.candidates import (
     Application,
@@ -14,7 +15,6 @@ from app.models.identity import (
     AuthSession,
     RateLimitCounter,
     RefreshToken,
-    Role,
     User,
 )
 from app.models.intakes import (

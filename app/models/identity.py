@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from app.core.clock import utcnow
 from app.core.ids import new_id
+from app.core.roles import Role
 from app.models.base import JSONVariant, UTCDateTime, Versioned, enum_type
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    RECRUITER = "recruiter"
-    HIRING_MANAGER = "hiring_manager"
-    INTERVIEWER = "interviewer"
 
 
 class User(Versioned, table=True):

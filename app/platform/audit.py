@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from app.core.clock import utcnow
 from app.core.context import client_address_var, current_actor, current_request_id
 from app.core.db import Database
 from app.core.ids import new_id
+from app.core.metrics import Metrics
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.models.base import table_of
 from app.models.identity import AuditEvent
@@ -100,18 +103,36 @@ class ReadAudit:
 
     A read must not pay for a database write of its own (it would halve the throughput of
     candidate reads), so entries are queued in memory and inserted together; shutdown
-    writes what is left. A crash can lose at most the last second's read entries; changes
-    are always audited in their own transaction.
+    writes what is left. A failed write keeps the batch queued and is retried on the next
+    tick, so a database outage loses nothing. The queue is bounded: while writes keep
+    failing, entries beyond `max_pending` are dropped, counted in
+    `tandem_read_audit_dropped_total` and logged. A crash of the process can lose at most
+    what was queued; changes are always audited in their own transaction.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, metrics: Metrics, *, max_pending: int = 100_000) -> None:
         self.db = db
-        self._pending: list[dict[str, Any]] = []
+        self.metrics = metrics
+        self.max_pending = max_pending
+        self._pending: deque[dict[str, Any]] = deque()
+        self._flushing = asyncio.Lock()
+
+    @property
+    def pending(self) -> int:
+        """Entries queued and not yet written."""
+        return len(self._pending)
 
     def record(
         self, action: str, object_type: str, object_id: uuid.UUID | str, **details: Any
     ) -> None:
         """Queue one entry for the current actor and request."""
+        if len(self._pending) >= self.max_pending:
+            self.metrics.read_audit_dropped.inc()
+            log.error(
+                "read-audit queue full; entry dropped",
+                extra={"action": action, "object_type": object_type},
+            )
+            return
         actor = current_actor()
         api_client_id = actor.api_client_id if actor else None
         user_id = actor.user_id if actor else None
@@ -132,20 +153,40 @@ class ReadAudit:
                 "details": details,
             }
         )
+        self.metrics.read_audit_pending.set(len(self._pending))
 
     async def flush(self) -> int:
-        """Write the queued entries now; how many."""
-        batch, self._pending = self._pending, []
-        if batch:
-            await self.db.insert_rows(table_of(AuditEvent), batch)
-        return len(batch)
+        """Write the queued entries now; how many. On failure they stay queued (the insert
+        skips ids already written, so sending a batch twice is harmless) and it raises."""
+        async with self._flushing:
+            count = len(self._pending)
+            if count:
+                batch = list(islice(self._pending, count))
+                await self.db.insert_rows(table_of(AuditEvent), batch)
+                for _ in range(count):
+                    self._pending.popleft()
+                self.metrics.read_audit_pending.set(len(self._pending))
+            return count
 
     async def run(self, stop: asyncio.Event) -> None:
         """Flush about once a second until `stop` is set, then once more."""
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=1.0)
+        while True:
+            stopping = stop.is_set()
+            if not stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=1.0)
             try:
                 await self.flush()
             except Exception:
-                log.warning("could not write read-audit entries; will retry", exc_info=True)
+                log.warning(
+                    "could not write read-audit entries; keeping them for the next try",
+                    extra={"pending": len(self._pending)},
+                    exc_info=True,
+                )
+                if stopping and self._pending:
+                    log.error(
+                        "read-audit entries not written at shutdown",
+                        extra={"lost": len(self._pending)},
+                    )
+            if stopping:
+                return

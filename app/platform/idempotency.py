@@ -60,7 +60,7 @@ async def claim(
 ) -> Claim | StoredResponse:
     """Take the key for this request, or return the response to replay; raise on misuse."""
     now = utcnow()
-    async with db.session(write=True) as session:
+    async with db.unit_of_work(write=True) as session:
         row = (
             await session.execute(
                 select(IdempotencyKey)
@@ -82,7 +82,7 @@ async def claim(
             )
             session.add(new)
             try:
-                await session.commit()
+                await session.flush()
             except IntegrityError:
                 # Another request inserted the same key between our read and our insert.
                 raise _in_progress() from None
@@ -106,7 +106,6 @@ async def claim(
             raise _in_progress()
         # The request that held it died; take it over.
         row.locked_until = now + CLAIM_LEASE
-        await session.commit()
         return Claim(row.id)
 
 
@@ -136,14 +135,13 @@ async def complete(
 
 async def release(db: Database, claim_: Claim) -> None:
     """Give the key back after a failed request, so a retry can run."""
-    async with db.session(write=True) as session:
+    async with db.unit_of_work(write=True) as session:
         await session.execute(
             delete(IdempotencyKey).where(
                 _idem.id == claim_.id,
                 _idem.status == IdempotencyStatus.IN_PROGRESS,
             )
         )
-        await session.commit()
 
 
 async def purge_expired(session: AsyncSession) -> int:

@@ -1,8 +1,8 @@
 """Background jobs: enqueue work, claim it exactly once, retry with backoff, give up as dead.
 
-Job kinds register a handler with `@job_handler("kind")`; periodic work registers with
-`periodic(...)`. The worker (`app.worker`) claims due jobs with `FOR UPDATE SKIP LOCKED` on
-PostgreSQL, so any number of workers can run side by side; SQLite serialises writers anyway.
+Every job kind is registered with `register_job` in one place, `app.job_kinds`. The worker
+(`app.worker`) claims due jobs with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so any number of
+workers can run side by side; SQLite serialises writers anyway.
 """
 
 from __future__ import annotations
@@ -59,27 +59,22 @@ JOB_KINDS: dict[str, JobKind] = {}
 PERIODIC_JOBS: dict[str, PeriodicJob] = {}
 
 
-def job_handler(
+def register_job(
     kind: str,
+    run: Callable[..., Awaitable[None]],
     *,
+    every: timedelta | None = None,
     retry_after: RetryPolicy = exponential_backoff,
     max_attempts: int | None = None,
     manages_transactions: bool = False,
-) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:
-    """Register the function that runs jobs of `kind`: `(session, payload)` inside the job's
-    own transaction, or with `manages_transactions` `(database, payload)` for long jobs that
-    commit as they go (imports)."""
-
-    def register(function: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        JOB_KINDS[kind] = JobKind(kind, function, retry_after, max_attempts, manages_transactions)
-        return function
-
-    return register
-
-
-def periodic(name: str, every: timedelta, kind: str) -> None:
-    """Enqueue a job of `kind` every `every`."""
-    PERIODIC_JOBS[name] = PeriodicJob(name, every, kind)
+) -> None:
+    """Register how jobs of `kind` run: `run(session, payload)` inside the job's own
+    transaction, or with `manages_transactions` `run(database, payload)` for long jobs that
+    commit as they go (imports). With `every`, one is also enqueued on that schedule by
+    whichever worker takes the slot first. `app.job_kinds` registers every kind."""
+    JOB_KINDS[kind] = JobKind(kind, run, retry_after, max_attempts, manages_transactions)
+    if every is not None:
+        PERIODIC_JOBS[kind] = PeriodicJob(kind, every, kind)
 
 
 def enqueue(

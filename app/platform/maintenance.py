@@ -13,7 +13,6 @@ from app.models.base import table_of
 from app.models.identity import RefreshToken
 from app.models.platform import Job, JobStatus
 from app.platform.idempotency import purge_expired
-from app.platform.jobs import job_handler, periodic
 from app.platform.rate_limits import purge_expired_counters
 
 _job = table_of(Job).c
@@ -22,7 +21,6 @@ _refresh_token = table_of(RefreshToken).c
 FINISHED_JOB_RETENTION = timedelta(days=7)
 
 
-@job_handler("maintenance.purge")
 async def purge(session: AsyncSession, _payload: dict[str, Any]) -> None:
     """Delete what has outlived its purpose."""
     now = utcnow()
@@ -34,6 +32,3 @@ async def purge(session: AsyncSession, _payload: dict[str, Any]) -> None:
         )
     )
     await session.execute(delete(RefreshToken).where(_refresh_token.expires_at < now))
-
-
-periodic("maintenance.purge", timedelta(minutes=10), "maintenance.purge")

@@ -114,10 +114,9 @@ class RequestBudget:
         if batch:
             ttl = timedelta(seconds=BUDGET_WINDOW_SECONDS * 2)
             totals: dict[str, int] = {}
-            async with self.db.session(write=True) as session:
+            async with self.db.unit_of_work(write=True) as session:
                 for key, window, count in batch:
                     totals[key] = await add_to_counter(session, f"budget:{key}", window, count, ttl)
-                await session.commit()
             for key, window, count in batch:
                 tally = self._tallies.get(key)
                 if tally is not None and tally.window == window:

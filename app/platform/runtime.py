@@ -48,6 +48,7 @@ class Runtime:
                 email_claim=settings.oidc_email_claim,
             )
         db = Database(settings)
+        metrics = Metrics()
         return cls(
             settings=settings,
             db=db,
@@ -60,9 +61,9 @@ class Runtime:
                 previous_public_key_files=settings.jwt_previous_public_key_files,
             ),
             cursors=CursorCodec(secret),
-            metrics=Metrics(),
+            metrics=metrics,
             budget=RequestBudget(db, settings.rate_limit_per_minute),
-            read_audit=ReadAudit(db),
+            read_audit=ReadAudit(db, metrics),
             sign_in_limiter=SignInLimiter(
                 db,
                 per_account=settings.login_max_failures_per_account,

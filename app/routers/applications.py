@@ -31,7 +31,7 @@ from app.schemas.briefings import (
     BriefingLinkRead,
     BriefingRead,
 )
-from app.services.pipeline import applications, briefings, hm_reviews
+from app.services.pipeline import application_queries, applications, briefings, hm_reviews
 
 router = api_router("/applications", "Applications")
 me_router = api_router("/me", "Applications")
@@ -43,7 +43,7 @@ BRIEFING_MEDIA = {"application/json": "json", "text/markdown": "markdown", "text
 def application_response(application: Application, *, status_code: int = 200) -> Response:
     headers = {"Location": f"/api/v1/applications/{application.id}"} if status_code == 201 else None
     return json_response(
-        ApplicationRead.model_validate(applications.row_of(application)),
+        ApplicationRead.model_validate(application_queries.row_of(application)),
         status_code=status_code,
         version=application.version,
         headers=headers,
@@ -80,7 +80,7 @@ async def applications_list(
 ) -> Response:
     """List applications on your intakes, filtered."""
     runtime = runtime_of(request)
-    result = await applications.list_applications(
+    result = await application_queries.list_applications(
         runtime.db,
         runtime.cursors,
         page,
@@ -106,7 +106,9 @@ async def applications_get(
     principal: Annotated[Principal, require("applications", "read")],
 ) -> Response:
     """Get an application with its HM-review flag."""
-    values = await applications.get_application(runtime_of(request).db, principal, application_id)
+    values = await application_queries.get_application(
+        runtime_of(request).db, principal, application_id
+    )
     return row_response(ApplicationRead, values)
 
 
@@ -119,7 +121,7 @@ async def applications_list_history(
 ) -> Response:
     """Every move of the application: from, to, when, by whom, why."""
     runtime = runtime_of(request)
-    result = await applications.history(
+    result = await application_queries.history(
         runtime.db, runtime.cursors, page, principal, application_id
     )
     return page_response(request, StageChangeRead, result)

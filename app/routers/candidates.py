@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import Path, Query, Request, Response
 from pydantic import AwareDatetime
 
-from app.core.pagination import PageResult
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
@@ -19,7 +18,6 @@ from app.schemas.candidates import (
     CandidateCreate,
     CandidateList,
     CandidateRead,
-    CandidateSummary,
     CandidateUpdate,
     CandidateUpsert,
 )
@@ -86,6 +84,7 @@ async def candidates_list(
     result = await candidates.list_candidates(
         runtime.db,
         runtime.cursors,
+        runtime.read_audit,
         page,
         principal,
         q=q,
@@ -93,11 +92,7 @@ async def candidates_list(
         source=source,
         updated_since=updated_since,
     )
-    runtime.read_audit.record(
-        "candidates.listed", "candidate", "*", count=len(result.rows), q=q, tag=tag
-    )
-    schema = CandidateSummary if candidates.summary_only(principal) else CandidateRead
-    return page_response(request, schema, PageResult(result.rows, result.next_cursor))
+    return page_response(request, candidates.view_schema(principal), result)
 
 
 @router.get(
@@ -110,10 +105,8 @@ async def candidates_get(
 ) -> Response:
     """Get a candidate (the read is audited)."""
     runtime = runtime_of(request)
-    values = await candidates.get_candidate(runtime.db, principal, candidate_id)
-    runtime.read_audit.record("candidate.read", "candidate", candidate_id)
-    schema = CandidateSummary if candidates.summary_only(principal) else CandidateRead
-    return row_response(schema, values)
+    values = await candidates.get_candidate(runtime.db, runtime.read_audit, principal, candidate_id)
+    return row_response(candidates.view_schema(principal), values)
 
 
 @router.patch(

@@ -14,7 +14,7 @@ from app.core.responses import json_response
 from app.deps import IdempotencyDep, SessionDep, require
 from app.routers.base import api_router
 from app.schemas.evaluations import DebriefRead, DecisionCreate, DecisionRead
-from app.services.interviews import debriefs
+from app.services.interviews import debriefs, decisions
 
 router = api_router("/applications", "Debriefs")
 
@@ -60,5 +60,5 @@ async def applications_decide(
     with `reason_code` (default `not_qualified`), `hire`. Decided by the intake's hiring
     manager, recruiter or coordinators.
     """
-    decision = await debriefs.decide(session, principal, application_id, body)
+    decision = await decisions.decide(session, principal, application_id, body)
     return json_response(DecisionRead.model_validate(decision), status_code=201)

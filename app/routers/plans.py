@@ -72,15 +72,15 @@ async def interview_plans_list(
     intake_id: uuid.UUID | None = None,
 ) -> Response:
     """List the templates and the plans of your intakes."""
-    items, result = await plans.list_plans(
-        session,
+    result = await plans.list_plans(
+        runtime_of(request).db,
         runtime_of(request).cursors,
         page,
         principal,
         is_template=is_template,
         intake_id=intake_id,
     )
-    return models_response(request, InterviewPlanRead, items, result)
+    return models_response(request, InterviewPlanRead, result)
 
 
 @router.get("/{plan_id}", response_model=InterviewPlanRead, responses=_NOT_FOUND)

@@ -62,8 +62,8 @@ async def training_list(
     state: Annotated[TrainingState | None, Query()] = None,
 ) -> Response:
     """Training records you may see: your own; coaches also their trainees'."""
-    items, result = await training.list_training(
-        session,
+    result = await training.list_training(
+        runtime_of(request).db,
         runtime_of(request).cursors,
         page,
         principal,
@@ -71,7 +71,7 @@ async def training_list(
         plan_id=plan_id,
         state=state,
     )
-    return models_response(request, TrainingRead, items, result)
+    return models_response(request, TrainingRead, result)
 
 
 @router.get("/{training_id}", response_model=TrainingRead, responses=problem_openapi_responses(404))

@@ -11,8 +11,8 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
+from app.core.roles import Role
 from app.deps import IdempotencyDep, IfMatch, PageDep, RuntimeDep, SessionDep, require, runtime_of
-from app.models.identity import Role
 from app.routers.base import api_router
 from app.schemas.users import PasswordChange, UserCreate, UserList, UserRead, UserUpdate
 from app.services.identity import users

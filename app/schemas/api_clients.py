@@ -8,8 +8,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.pagination import Page
+from app.core.scopes import KNOWN_SCOPES
 from app.schemas.common import STRICT_INPUT, Name
-from app.services.identity.access import KNOWN_SCOPES
 
 
 def _check_scopes(scopes: list[str] | None) -> list[str] | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from app.core.pagination import Page
-from app.models.identity import Role
+from app.core.roles import Role
 from app.schemas.common import STRICT_INPUT, Name, TimeZone
 
 

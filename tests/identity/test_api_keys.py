@@ -10,8 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import ApiClient, Role
+from app.models.identity import ApiClient
 from app.platform.runtime import Runtime
 from tests.support.harness import Actor, MakeApiKey
 
@@ -113,7 +114,7 @@ async def test_a_key_without_the_needed_scope_is_forbidden(client, make_api_key:
 
 
 async def test_keys_may_not_act_as_people_or_manage_keys(client, make_api_key: MakeApiKey):
-    from app.services.identity.access import KNOWN_SCOPES
+    from app.core.scopes import KNOWN_SCOPES
 
     key = await make_api_key(*(KNOWN_SCOPES - {"on_behalf_of"}))
     # /me needs a person: a key needs On-Behalf-Of for it.

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import TEST_PASSWORD, Actor, MakeApiKey
 
 AUDIT = "/api/v1/audit-events"

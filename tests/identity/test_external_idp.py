@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import AppFactory, MakeUser, asgi_client, b64url, encode_jwt, rs256
 
 ME = "/api/v1/me"

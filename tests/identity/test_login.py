@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import TEST_PASSWORD, MakeUser
 
 TOKEN_URL = "/api/v1/auth/token"

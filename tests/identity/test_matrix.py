@@ -19,8 +19,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.models.identity import Role
-from app.services.identity.access import KNOWN_SCOPES, PERMISSIONS, SCOPE_ON_BEHALF_OF
+from app.core.roles import Role
+from app.core.scopes import KNOWN_SCOPES, SCOPE_ON_BEHALF_OF
+from app.services.identity.access import PERMISSIONS
 from tests.support.harness import Actor, MakeApiKey
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "authorization.md"

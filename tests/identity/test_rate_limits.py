@@ -8,7 +8,7 @@ import re
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.platform.rate_limits import RequestBudget
 from app.schemas.users import UserCreate
 from tests.support.harness import (

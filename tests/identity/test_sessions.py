@@ -9,8 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import RefreshToken, Role
+from app.models.identity import RefreshToken
 from tests.support.harness import TEST_PASSWORD, MakeUser
 
 ME = "/api/v1/me"

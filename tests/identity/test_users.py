@@ -10,8 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role, User
+from app.models.identity import User
 from app.platform.runtime import Runtime
 from tests.support.harness import TEST_PASSWORD, Actor, MakeUser
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import Actor, MakeUser
 from tests.support.intakes import BASE, act, events_of, intake_body
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import IntakeComment
 from app.models.platform import Event
 from app.platform.runtime import Runtime

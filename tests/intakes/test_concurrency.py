@@ -10,8 +10,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import Intake, IntakeRevision
 from app.platform.runtime import Runtime
 from tests.support.intakes import BASE, act, agreed_intake, events_of, intake_body

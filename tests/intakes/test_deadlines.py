@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import Actor, MakeUser, ManualClock
 from tests.support.intakes import BASE, act, intake_body
 

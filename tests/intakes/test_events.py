@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import Intake, IntakeRevision, IntakeSignOff, IntakeTeamMember
 from app.models.platform import Event, ExternalRef
 from app.platform.runtime import Runtime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import MakeUser
 from tests.support.intakes import BASE, act, agreed_intake, events_of, intake_body
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.platform import Event
 from tests.support.harness import Actor
 from tests.support.intakes import act

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import Actor, MakeUser
 from tests.support.intakes import BASE, act, agreed_intake, events_of, intake_body
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import Intake, IntakeRevision, IntakeTeamMember
 from app.models.platform import Event
 from app.platform.runtime import Runtime

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 from sqlalchemy import event, func, select
 
+from app.core.roles import Role
 from app.models.base import table_of
 from app.models.candidates import StageChange
-from app.models.identity import Role
 from app.models.interviews import ApplicationDecision
 from app.platform.runtime import Runtime
 from app.schemas.evaluations import DebriefRead, DecisionRead

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.platform.runtime import Runtime
 from tests.support.candidates import subject_events
 from tests.support.evaluations import (

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.platform import Event
 from app.platform.runtime import Runtime
 from tests.support.harness import Actor, MakeApiKey

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.interviews import NotificationIntent
 from app.platform.jobs import enqueue
 from app.platform.runtime import Runtime

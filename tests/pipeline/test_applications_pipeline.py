@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.platform.runtime import Runtime
 from tests.support.candidates import new_candidate, subject_events
 from tests.support.harness import MakeUser, ManualClock

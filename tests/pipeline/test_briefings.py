@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.platform.runtime import Runtime
 from app.services.pipeline.briefings import TOKEN_BYTES, _b64, _sign
 from tests.support.candidates import subject_events

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.platform.runtime import Runtime
 from tests.support.candidates import CANDIDATES, new_candidate
 from tests.support.harness import Actor, MakeApiKey, MakeUser

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.candidates import (
     CANDIDATES,
     UPSERT,

@@ -13,9 +13,9 @@ import httpx
 import orjson
 from sqlalchemy import func, select
 
+from app.core.roles import Role
 from app.models.base import table_of
 from app.models.candidates import Application
-from app.models.identity import Role
 from app.platform.runtime import Runtime
 from app.worker import Worker
 from tests.support.candidates import CANDIDATES, UPSERT, count_candidates, new_candidate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.platform.runtime import Runtime
 from app.worker import Worker
 from tests.support.harness import MakeUser

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import Actor, MakeUser
 from tests.support.intakes import act
 from tests.support.plans import RUBRIC

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import itertools
 
+from app.core.roles import Role
 from app.demo.questions import LIBRARY, QUESTIONS
 from app.demo.seed import seed_demo
-from app.models.identity import Role
 from app.platform.runtime import Runtime
 from tests.support.harness import TEST_SECRET, MakeUser
 from tests.support.intakes import act

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.platform.runtime import Runtime
 from tests.support.harness import MakeUser
 from tests.support.intakes import act, events_of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import MakeUser
 from tests.support.intakes import act, intake_body
 from tests.support.plans import RUBRIC, as_input, competency, stage

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from markupsafe import escape
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.services.plans.kits import DO, DONT
 from tests.support.harness import Actor, MakeUser
 from tests.support.intakes import act

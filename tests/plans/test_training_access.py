@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import Actor, MakeApiKey, MakeUser
 from tests.support.intakes import act
 from tests.support.plans import new_intake, new_plan, stage

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.platform import Event
 from app.platform.runtime import Runtime
 from app.services.plans.training import expire_due

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.harness import MakeUser
 from tests.support.intakes import act
 from tests.support.plans import (

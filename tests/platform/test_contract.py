@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 
 from app.core.config import Settings
 from app.core.pagination import Page
-from app.models.identity import Role
+from app.core.roles import Role
 from app.schemas.api_clients import ApiClientRead
 from app.schemas.audit import AuditEventRead
 from app.schemas.users import UserRead

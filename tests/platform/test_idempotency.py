@@ -7,8 +7,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from app.core.roles import Role
 from app.models import Event, IdempotencyKey, User
-from app.models.identity import Role
 
 
 def new_user(email: str) -> dict[str, str]:

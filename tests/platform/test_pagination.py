@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
-from app.models.identity import Role
+from app.core.roles import Role
 
 LINK_NEXT = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
 

@@ -21,8 +21,7 @@ from app.platform.jobs import (
     PERIODIC_JOBS,
     enqueue,
     exponential_backoff,
-    job_handler,
-    periodic,
+    register_job,
     take_due_schedules,
 )
 from app.platform.runtime import Runtime
@@ -37,13 +36,11 @@ TICK = "test.platform.tick"
 RUNS: list[int] = []
 
 
-@job_handler(RECORD)
 async def record_run(_session, payload: dict[str, Any]) -> None:
     await asyncio.sleep(random.uniform(0, 0.003))
     RUNS.append(payload["n"])
 
 
-@job_handler(FAIL, retry_after=lambda attempts: timedelta(minutes=attempts), max_attempts=3)
 async def always_fail(session, payload: dict[str, Any]) -> None:
     # Written in the job's transaction, which must roll back with the failure.
     record_event(session, "test.must_not_persist", ("job", str(payload["n"])), {})
@@ -51,14 +48,20 @@ async def always_fail(session, payload: dict[str, Any]) -> None:
     raise ValueError(f"broken on purpose #{payload['n']}")
 
 
-@job_handler(FAIL_DEFAULT_POLICY, max_attempts=2)
 async def always_fail_default_policy(_session, _payload: dict[str, Any]) -> None:
     raise RuntimeError("still broken")
 
 
-@job_handler(TICK)
 async def tick(_session, _payload: dict[str, Any]) -> None:
     return None
+
+
+register_job(RECORD, record_run)
+register_job(
+    FAIL, always_fail, retry_after=lambda attempts: timedelta(minutes=attempts), max_attempts=3
+)
+register_job(FAIL_DEFAULT_POLICY, always_fail_default_policy, max_attempts=2)
+register_job(TICK, tick)
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def clock() -> Iterator[ManualClock]:
 
 @pytest.fixture
 def tick_every_minute() -> Iterator[None]:
-    periodic(TICK, timedelta(seconds=60), TICK)
+    register_job(TICK, tick, every=timedelta(seconds=60))
     try:
         yield
     finally:

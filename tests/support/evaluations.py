@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from tests.support.candidates import new_candidate
 from tests.support.harness import Actor, MakeUser
 from tests.support.intakes import act, intake_body

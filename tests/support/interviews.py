@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from app.models.identity import Role
+from app.core.roles import Role
 from app.models.plans import TrainingRecord, TrainingState
 from app.platform.runtime import Runtime
 from tests.support.candidates import new_candidate

@@ -77,7 +77,8 @@ async def test_store_unchecked_name(
     name: str, _principal: CurrentPrincipal, session: SessionDep
 ) -> Response:
     """Store a name without schema checks (to exercise the database's own refusal)."""
-    from app.models.identity import Role, User
+    from app.core.roles import Role
+    from app.models.identity import User
 
     session.add(User(email="unchecked@example.com", full_name=name, role=Role.INTERVIEWER))
     await session.flush()

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 
 from app.core.errors import Forbidden
 from app.core.principal import Principal
-from app.models.identity import Role
+from app.core.roles import Role
+from app.core.scopes import SCOPE_ON_BEHALF_OF
 
 ADMIN = frozenset({Role.ADMIN})
 STAFF = frozenset({Role.ADMIN, Role.RECRUITER})
 EVERYONE = frozenset(Role)
 PLANNERS = frozenset({Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER})
-
-SCOPE_ON_BEHALF_OF = "on_behalf_of"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,25 +105,6 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("events", "list"): Permission(ADMIN, "events:read"),
 }
 
-# Every scope an API key may carry; `<family>:read|write` per resource family.
-SCOPE_FAMILIES = (
-    "users",
-    "organisation",
-    "intakes",
-    "interview_plans",
-    "training",
-    "candidates",
-    "applications",
-    "interviews",
-    "evaluations",
-    "events",
-    "insights",
-)
-KNOWN_SCOPES = frozenset(
-    {f"{family}:{level}" for family in SCOPE_FAMILIES for level in ("read", "write")}
-    | {"audit:read", "webhooks:manage", SCOPE_ON_BEHALF_OF}
-)
-
 
 def is_allowed(principal: Principal, resource: str, action: str) -> bool:
     """Whether the principal's role and (for integrations) scopes allow the action."""
@@ -132,23 +112,39 @@ def is_allowed(principal: Principal, resource: str, action: str) -> bool:
     if principal.is_api_client:
         if permission.scope is None or not _has_scope(principal, permission.scope):
             return False
-        if not principal.on_behalf_of:
+        if principal.acts_for_itself:
             return not permission.requires_user
     # People, and integrations acting for a person, are bound by that person's role.
     return principal.role is not None and principal.role in permission.roles
 
 
+# The access vocabulary. Services name these predicates rather than spelling the rules out,
+# and docs/authorization.md uses the same words.
+#
+# - "acts for itself": an integration without `On-Behalf-Of` (`Principal.acts_for_itself`);
+#   with `On-Behalf-Of` it is bound by the person's role, like that person.
+# - "unrestricted": admins and integrations acting for themselves; no object-level
+#   restriction applies (everyone else sees only their objects).
+# - "staff": unrestricted principals and recruiters, who run hiring across the organisation
+#   (every candidate, user, training record, reference answers, internal notes).
+# - "on the intake's team": `app.services.intakes.team.team_role` (the team table).
+
+
 def unrestricted(principal: Principal) -> bool:
-    """Admins, and integrations acting for themselves: no object-level restriction applies
-    (people, and integrations acting for a person, see only their objects)."""
-    return principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of)
+    """Admins and integrations acting for themselves: no object-level restriction applies."""
+    return principal.role is Role.ADMIN or principal.acts_for_itself
+
+
+def is_staff(principal: Principal) -> bool:
+    """Admins, recruiters and integrations acting for themselves: organisation-wide readers."""
+    return principal.role in STAFF or principal.acts_for_itself
 
 
 def ensure_allowed(principal: Principal, resource: str, action: str) -> None:
     """Raise 403 unless the principal may perform the action on this kind of resource."""
     if not is_allowed(principal, resource, action):
         what = f"{action} {resource.replace('_', ' ')}"
-        if principal.is_api_client and not principal.on_behalf_of:
+        if principal.acts_for_itself:
             permission = PERMISSIONS[(resource, action)]
             if permission.scope is None:
                 raise Forbidden(f"API keys may not {what}; sign in as a person.")

@@ -17,12 +17,13 @@ from app.core.context import Actor, actor_var
 from app.core.db import CompiledQuery, after_transaction, run_write
 from app.core.errors import Forbidden, ServiceUnavailable, Unauthorized
 from app.core.principal import Principal
+from app.core.roles import Role
+from app.core.scopes import SCOPE_ON_BEHALF_OF
 from app.core.security import api_key_prefix, constant_time_equals, sha256_hex
 from app.core.tokens import KeySetUnavailable, TokenError
 from app.models.base import table_of
-from app.models.identity import ApiClient, AuthSession, Role, User
+from app.models.identity import ApiClient, AuthSession, User
 from app.platform.runtime import Runtime
-from app.services.identity.access import SCOPE_ON_BEHALF_OF
 
 _api_client = table_of(ApiClient).c
 _auth_session = table_of(AuthSession).c

@@ -13,10 +13,11 @@ from app.core.errors import Forbidden, NotFound
 from app.core.etag import require_match
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.identity import Role, User
+from app.models.identity import User
 from app.models.intakes import HmProfile
 from app.platform.events import record_event
 from app.schemas.profiles import HmProfileRead, HmProfileUpdate
+from app.services.identity.access import is_staff
 
 _profile = table_of(HmProfile).c
 _user = table_of(User).c
@@ -29,11 +30,7 @@ _PROFILE = CompiledQuery(
 
 
 def _may_see_notes(principal: Principal, user_id: uuid.UUID) -> bool:
-    return (
-        principal.user_id == user_id
-        or principal.role in (Role.ADMIN, Role.RECRUITER)
-        or (principal.is_api_client and not principal.on_behalf_of)
-    )
+    return principal.user_id == user_id or is_staff(principal)
 
 
 def _may_edit(principal: Principal, user_id: uuid.UUID) -> bool:

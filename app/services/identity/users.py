@@ -18,13 +18,15 @@ from app.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
+from app.core.roles import Role
 from app.core.security import hash_password, password_problems, verify_password
 from app.models.base import table_of
-from app.models.identity import AuthSession, Role, User
+from app.models.identity import AuthSession, User
 from app.platform.audit import record_audit
 from app.platform.events import record_event
 from app.platform.runtime import Runtime
 from app.schemas.users import PasswordChange, UserCreate, UserUpdate
+from app.services.identity.access import is_staff
 from app.services.identity.auth import forget_user
 
 _auth_session = table_of(AuthSession).c
@@ -61,12 +63,6 @@ USERS = ListQuery(
 )
 
 
-def _sees_everyone(principal: Principal) -> bool:
-    return principal.role in (Role.ADMIN, Role.RECRUITER) or (
-        principal.is_api_client and not principal.on_behalf_of
-    )
-
-
 def _not_found(user_id: uuid.UUID) -> NotFound:
     return NotFound(f"No user with id {user_id}.")
 
@@ -83,7 +79,7 @@ def user_payload(user: User) -> dict[str, Any]:
 
 async def get_user(db: Database, principal: Principal, user_id: uuid.UUID) -> Mapping[str, Any]:
     """One user's public fields (with `version`); people other than staff see only themselves."""
-    if not _sees_everyone(principal) and principal.user_id != user_id:
+    if not is_staff(principal) and principal.user_id != user_id:
         raise _not_found(user_id)
     row = await db.fetch_one(_USER_BY_ID, {"user_id": user_id})
     if row is None:

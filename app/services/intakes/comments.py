@@ -15,10 +15,10 @@ from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import Intake, IntakeComment
 from app.platform.events import record_event
 from app.schemas.intake_comments import IntakeCommentCreate, IntakeCommentUpdate
+from app.services.identity.access import unrestricted
 from app.services.intakes.editing import load_for_change, visible_row
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -137,8 +137,8 @@ async def delete_comment(
 ) -> None:
     """Soft-delete: by the author, the intake's recruiter or an admin."""
     intake, comment = await _load_comment(session, principal, intake_id, comment_id)
-    if principal.user_id not in (comment.author_id, intake.recruiter_id) and (
-        principal.role is not Role.ADMIN
+    if principal.user_id not in (comment.author_id, intake.recruiter_id) and not unrestricted(
+        principal
     ):
         raise Forbidden("Only the author, the intake's recruiter or an admin can delete it.")
     comment.deleted_at = utcnow()

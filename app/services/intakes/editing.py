@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +14,12 @@ from app.core.context import current_actor
 from app.core.errors import FieldProblem, Forbidden, InvalidState, ValidationFailed
 from app.core.etag import require_match
 from app.core.principal import Principal
-from app.models.identity import Role
+from app.core.roles import Role
 from app.models.intakes import Intake, IntakeRevision, IntakeSignOff, IntakeStatus, TeamRole
 from app.platform import external_ids
 from app.platform.events import record_event
 from app.schemas.intakes import IntakeCreate, IntakeUpdate
+from app.services.identity.access import unrestricted
 from app.services.intakes import rules
 from app.services.intakes.queries import (
     get_intake,
@@ -25,7 +27,6 @@ from app.services.intakes.queries import (
     load_for_change,
     read_model,
     row_of,
-    sees_every_intake,
     visible_row,
 )
 from app.services.intakes.team import (
@@ -47,7 +48,6 @@ __all__ = [
     "load_for_change",
     "read_model",
     "row_of",
-    "sees_every_intake",
     "update_intake",
     "upsert_intake",
     "visible_row",
@@ -57,7 +57,7 @@ RESOURCE = "intake"
 
 
 def _may_edit_everything(principal: Principal, intake: Intake | None) -> bool:
-    if principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of):
+    if unrestricted(principal):
         return True
     # The owning recruiter (on creation: whoever creates it).
     return principal.role is Role.RECRUITER and (
@@ -127,32 +127,94 @@ async def apply_changes(
     if intake.status not in rules.EDITABLE_STATUSES:
         raise InvalidState("change the intake", intake.status, rules.EDITABLE_STATUSES)
     team_in = incoming.pop("team", None)
-    changes: dict[str, dict[str, Any]] = {}
-    for field, value in incoming.items():
-        new = stored_value(field, value)
-        if rules.jsonable(getattr(intake, field)) != rules.jsonable(new):
-            changes[field] = {
-                "from": rules.jsonable(getattr(intake, field)),
-                "to": rules.jsonable(new),
-            }
-    new_team = None
-    if team_in is not None:
-        current = [
-            {"user_id": m["user_id"], "team_role": m["team_role"]}
-            for m in intake.team
-            if m["team_role"] in (TeamRole.COORDINATOR, TeamRole.INTERVIEWER)
-        ]
-        wanted = extra_members(
-            team_in,
-            incoming.get("recruiter_id") or intake.recruiter_id,
-            incoming.get("hiring_manager_id") or intake.hiring_manager_id,
-        )
-        if current != wanted:
-            changes["team"] = {"from": current, "to": wanted}
-            new_team = team_in
+    changes = _field_changes(intake, incoming)
+    new_team = _team_change(intake, incoming, team_in, changes)
     if not changes:
         return intake
     _check_editor(principal, intake, set(changes))
+    await _validate_changes(session, intake, incoming, changes, new_team)
+    if "interview_plan_id" in changes:
+        version = await plan_version_for(session, intake, incoming["interview_plan_id"])
+        if version != intake.interview_plan_version:
+            changes["interview_plan_version"] = {
+                "from": intake.interview_plan_version,
+                "to": version,
+            }
+        intake.interview_plan_version = version
+    for field in changes:
+        if field not in ("team", "interview_plan_version"):
+            setattr(intake, field, stored_value(field, incoming[field]))
+    if new_team is not None or {"recruiter_id", "hiring_manager_id"} & set(changes):
+        await store_team(session, intake, new_team)
+    await _record_change(session, intake, changes, bool(rules.MATERIAL_FIELDS & set(changes)))
+    return intake
+
+
+async def _record_change(
+    session: AsyncSession, intake: Intake, changes: dict[str, Any], material: bool
+) -> None:
+    """A new revision once the intake is under review, the `intake.updated` event, and the
+    status change a material change causes."""
+    previous_status = intake.status
+    if intake.status in rules.REVIEWED_STATUSES:
+        await _new_revision(session, intake, changes, material=material)
+    await session.flush()
+    record_event(
+        session,
+        "intake.updated",
+        (RESOURCE, intake.id),
+        {**_event_payload(intake), "changes": changes, "material": material},
+    )
+    if intake.status != previous_status:
+        record_status_change(session, intake, previous_status)
+
+
+def _field_changes(intake: Intake, incoming: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """`{field: {"from", "to"}}` for every incoming value that differs from the stored one."""
+    changes: dict[str, dict[str, Any]] = {}
+    for field, value in incoming.items():
+        old, new = (
+            rules.jsonable(getattr(intake, field)),
+            rules.jsonable(stored_value(field, value)),
+        )
+        if old != new:
+            changes[field] = {"from": old, "to": new}
+    return changes
+
+
+def _team_change(
+    intake: Intake,
+    incoming: Mapping[str, Any],
+    team_in: list[Any] | None,
+    changes: dict[str, dict[str, Any]],
+) -> list[Any] | None:
+    """The new extra team (coordinators, interviewers) when it changes, noted in `changes`."""
+    if team_in is None:
+        return None
+    current = [
+        {"user_id": m["user_id"], "team_role": m["team_role"]}
+        for m in intake.team
+        if m["team_role"] in (TeamRole.COORDINATOR, TeamRole.INTERVIEWER)
+    ]
+    wanted = extra_members(
+        team_in,
+        incoming.get("recruiter_id") or intake.recruiter_id,
+        incoming.get("hiring_manager_id") or intake.hiring_manager_id,
+    )
+    if current == wanted:
+        return None
+    changes["team"] = {"from": current, "to": wanted}
+    return team_in
+
+
+async def _validate_changes(
+    session: AsyncSession,
+    intake: Intake,
+    incoming: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    new_team: list[Any] | None,
+) -> None:
+    """The intake as it would be after the change must be whole and consistent (422s)."""
     merged = {f: getattr(intake, f) for f in rules.AGREEMENT_FIELDS if f != "team"}
     merged.update({f: incoming[f] for f in changes if f != "team"})
     if merged.get("title") is None:
@@ -178,33 +240,6 @@ async def apply_changes(
     )
     if "answers" in changes:
         await validate_answers(session, incoming["answers"])
-    if "interview_plan_id" in changes:
-        version = await plan_version_for(session, intake, incoming["interview_plan_id"])
-        if version != intake.interview_plan_version:
-            changes["interview_plan_version"] = {
-                "from": intake.interview_plan_version,
-                "to": version,
-            }
-        intake.interview_plan_version = version
-    for field in changes:
-        if field not in ("team", "interview_plan_version"):
-            setattr(intake, field, stored_value(field, incoming[field]))
-    if new_team is not None or {"recruiter_id", "hiring_manager_id"} & set(changes):
-        await store_team(session, intake, new_team)
-    previous_status = intake.status
-    material = bool(rules.MATERIAL_FIELDS & set(changes))
-    if intake.status in rules.REVIEWED_STATUSES:
-        await _new_revision(session, intake, changes, material=material)
-    await session.flush()
-    record_event(
-        session,
-        "intake.updated",
-        (RESOURCE, intake.id),
-        {**_event_payload(intake), "changes": changes, "material": material},
-    )
-    if intake.status != previous_status:
-        record_status_change(session, intake, previous_status)
-    return intake
 
 
 async def _new_revision(
@@ -269,18 +304,7 @@ async def note_plan_version(
     if not changes:
         return
     intake.interview_plan_id, intake.interview_plan_version = plan_id, version
-    previous_status = intake.status
-    if intake.status in rules.REVIEWED_STATUSES:
-        await _new_revision(session, intake, changes, material=True)
-    await session.flush()
-    record_event(
-        session,
-        "intake.updated",
-        (RESOURCE, intake.id),
-        {**_event_payload(intake), "changes": changes, "material": True},
-    )
-    if intake.status != previous_status:
-        record_status_change(session, intake, previous_status)
+    await _record_change(session, intake, changes, material=True)
 
 
 def record_status_change(session: AsyncSession, intake: Intake, previous: str) -> None:

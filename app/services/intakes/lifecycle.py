@@ -12,7 +12,6 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, FieldProblem, Forbidden, InvalidState, ValidationFailed
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import (
     Intake,
     IntakeQuestion,
@@ -22,6 +21,7 @@ from app.models.intakes import (
     SignOffParty,
 )
 from app.platform.events import record_event
+from app.services.identity.access import unrestricted
 from app.services.intakes import rules
 from app.services.intakes.editing import (
     RESOURCE,
@@ -51,7 +51,7 @@ def _ensure_status(intake: Intake, action: str, allowed: Iterable[IntakeStatus])
 
 
 def _ensure_owner(principal: Principal, intake: Intake, action: str) -> None:
-    if principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of):
+    if unrestricted(principal):
         return
     if principal.user_id != intake.recruiter_id:
         raise Forbidden(f"Only the intake's recruiter may {action.replace('_', ' ')} it.")

@@ -16,9 +16,9 @@ from app.core.errors import NotFound
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import Intake, IntakeStatus, IntakeTeamMember
 from app.schemas.intakes import IntakeRead
+from app.services.identity.access import unrestricted
 from app.services.intakes import rules
 
 _intake = table_of(Intake).c
@@ -46,11 +46,6 @@ INTAKES = ListQuery(
         "updated_at": Keyset((_intake.updated_at, _intake.id), ("datetime", "uuid")),
     },
 )
-
-
-def sees_every_intake(principal: Principal) -> bool:
-    """Admins and integrations acting for themselves see every intake; others their team's."""
-    return principal.role is Role.ADMIN or (principal.is_api_client and not principal.on_behalf_of)
 
 
 def read_values(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,7 +107,7 @@ async def visible_row(
     db: Database, principal: Principal, intake_id: uuid.UUID
 ) -> Mapping[str, Any]:
     """An intake's row, if the caller may see it (404 otherwise, whether or not it exists)."""
-    if sees_every_intake(principal):
+    if unrestricted(principal):
         row = await db.fetch_one(_BY_ID, {"intake_id": intake_id})
     else:
         row = await db.fetch_one(
@@ -150,7 +145,7 @@ async def list_intakes(
         cursors,
         page,
         order="updated_at" if updated_since is not None else "id",
-        viewer=None if sees_every_intake(principal) else principal.user_id,
+        viewer=None if unrestricted(principal) else principal.user_id,
         status=str(status) if status is not None else None,
         recruiter_id=recruiter_id,
         hiring_manager_id=hiring_manager_id,
@@ -173,7 +168,7 @@ async def load_for_change(
 
 
 async def _may_see(session: AsyncSession, principal: Principal, intake: Intake) -> bool:
-    if sees_every_intake(principal):
+    if unrestricted(principal):
         return True
     member = await session.execute(
         select(_member.user_id).where(

@@ -11,8 +11,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import FieldProblem, ValidationFailed
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role, User
+from app.models.identity import User
 from app.models.intakes import Intake, IntakeQuestion, IntakeTeamMember, TeamRole
 from app.models.plans import InterviewPlan
 from app.schemas.intakes import check_ranges

@@ -13,15 +13,14 @@ from sqlalchemy import Uuid, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
-from app.core.errors import FieldProblem, Forbidden, InvalidState, NotFound, ValidationFailed
+from app.core.errors import Forbidden, NotFound
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.candidates import Application, ApplicationStatus, RejectionReason
+from app.models.candidates import Application
 from app.models.identity import User
 from app.models.intakes import Intake
 from app.models.interviews import (
     ApplicationDecision,
-    Decision,
     Evaluation,
     EvaluationStatus,
     Interview,
@@ -29,9 +28,6 @@ from app.models.interviews import (
     PanelRole,
     Recommendation,
 )
-from app.platform.events import record_event
-from app.schemas.applications import FIXED_STAGES
-from app.schemas.evaluations import DecisionCreate
 from app.services.identity.access import unrestricted
 from app.services.intakes.team import team_role
 from app.services.interviews import visibility as panel_access
@@ -54,7 +50,7 @@ NEGATIVE = (Recommendation.STRONG_NO, Recommendation.NO)
 POSITIVE = (Recommendation.YES, Recommendation.STRONG_YES)
 
 
-def _not_found(application_id: uuid.UUID) -> NotFound:
+def not_found(application_id: uuid.UUID) -> NotFound:
     return NotFound(f"No application with id {application_id}.")
 
 
@@ -64,7 +60,7 @@ async def _on_panel(session: AsyncSession, application_id: uuid.UUID, user_id: o
     return bool((await session.execute(query)).scalar())
 
 
-async def _standing(
+async def caller_standing(
     session: AsyncSession, principal: Principal, application: Application
 ) -> str | None:
     """Where the caller stands: `deciders` (admins, integrations, the intake's recruiter,
@@ -89,10 +85,10 @@ async def get_debrief(
     a panel once they submitted their own evaluation (403 before), anyone else 404."""
     application = await session.get(Application, application_id)
     if application is None:
-        raise _not_found(application_id)
-    standing = await _standing(session, principal, application)
+        raise not_found(application_id)
+    standing = await caller_standing(session, principal, application)
     if standing is None:
-        raise _not_found(application_id)
+        raise not_found(application_id)
     if standing == "panel":
         raise Forbidden(SUBMIT_FIRST)
     if standing == "team":
@@ -283,130 +279,3 @@ def _split_flag(
 
 
 # --- Deciding ----------------------------------------------------------------------------------
-
-
-async def decide(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID, body: DecisionCreate
-) -> ApplicationDecision:
-    """Record the debrief's decision and move the application to match it."""
-    application = await session.get(Application, application_id, with_for_update=True)
-    if application is None:
-        raise _not_found(application_id)
-    standing = await _standing(session, principal, application)
-    if standing is None:
-        raise _not_found(application_id)
-    if standing != "deciders":
-        raise Forbidden("The intake's hiring manager, recruiter and coordinators decide.")
-    intake = await session.get(Intake, application.intake_id)
-    assert intake is not None  # noqa: S101 - foreign key
-    if application.status != ApplicationStatus.ACTIVE:
-        raise InvalidState("decide", application.status, {ApplicationStatus.ACTIVE})
-    _check_fields(body)
-    from_stage, now = application.stage, utcnow()
-    if (
-        from_stage in applications.REVIEW_STAGES
-        and application.hm_reviewed_at is None
-        and principal.user_id == intake.hiring_manager_id
-    ):
-        # The hiring manager deciding on a shortlisted candidate is their review.
-        application.hm_reviewed_at = now
-    reason_code: str | None = None
-    if body.decision is Decision.ADVANCE:
-        to_stage = await _advance_target(session, intake, from_stage, body.stage)
-        await applications.move_decided(session, application, intake, to_stage, body.rationale)
-    else:
-        status = (
-            ApplicationStatus.REJECTED
-            if body.decision is Decision.REJECT
-            else ApplicationStatus.HIRED
-        )
-        if status is ApplicationStatus.REJECTED:
-            reason_code = (body.reason_code or RejectionReason.NOT_QUALIFIED).value
-        # The decision team includes the hiring manager, so close() lets the HM act here.
-        await applications.close(
-            session,
-            principal,
-            application_id,
-            status,
-            reason_code=reason_code,
-            note=body.rationale,
-            hm_too=True,
-        )
-        to_stage = str(status)
-    decision = ApplicationDecision(
-        application_id=application.id,
-        decision=body.decision,
-        rationale=body.rationale,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        reason_code=reason_code,
-        decided_by_id=principal.user_id,
-        decided_by_api_client_id=principal.api_client_id,
-        decided_at=now,
-    )
-    session.add(decision)
-    await session.flush()
-    record_event(
-        session,
-        "debrief.decided",
-        (applications.RESOURCE, application.id),
-        {
-            "id": str(decision.id),
-            "application_id": str(application.id),
-            "intake_id": str(application.intake_id),
-            "decision": decision.decision.value,
-            "from": from_stage,
-            "to": to_stage,
-            "reason_code": reason_code,
-            "decided_by": str(principal.user_id) if principal.user_id else None,
-            "decided_by_api_client_id": str(principal.api_client_id)
-            if principal.api_client_id
-            else None,
-        },
-    )
-    return decision
-
-
-def _check_fields(body: DecisionCreate) -> None:
-    """`stage` belongs to advance and `reason_code` to reject: elsewhere they are mistakes."""
-    problems = []
-    if body.stage is not None and body.decision is not Decision.ADVANCE:
-        problems.append(FieldProblem("body.stage", "only for decision advance", "not_allowed"))
-    if body.reason_code is not None and body.decision is not Decision.REJECT:
-        problems.append(FieldProblem("body.reason_code", "only for decision reject", "not_allowed"))
-    if problems:
-        raise ValidationFailed("The decision has fields that do not apply to it.", errors=problems)
-
-
-async def _advance_target(
-    session: AsyncSession, intake: Intake, current: str, named: str | None
-) -> str:
-    """The named plan stage (forwards only), or the plan stage after the current one."""
-    stages = await applications.plan_stage_ids(session, intake)
-    position = stages.index(current) if current in stages else -1
-    if named is not None:
-        if named not in stages:
-            raise ValidationFailed(
-                f"{named!r} is not a stage of this intake's interview plan.",
-                errors=[FieldProblem("body.stage", "a stage id of the intake's plan", "unknown")],
-            )
-        if stages.index(named) <= position:
-            raise ValidationFailed(
-                "Advancing moves forwards; move the application to go back.",
-                errors=[FieldProblem("body.stage", "a later stage of the plan", "not_forward")],
-            )
-        return named
-    # From applied or review, or a stage no longer in the plan: the plan's first stage.
-    if current in FIXED_STAGES or position == -1:
-        if not stages:
-            raise ValidationFailed(
-                "The intake has no interview plan to advance through.",
-                errors=[FieldProblem("body.decision", "no plan stages", "no_plan")],
-            )
-        return stages[0]
-    if position + 1 >= len(stages):
-        raise ValidationFailed(
-            "The application is at the plan's last stage: decide to hire, or name a stage.",
-            errors=[FieldProblem("body.stage", "required after the last stage", "last_stage")],
-        )
-    return stages[position + 1]

@@ -13,8 +13,8 @@ from app.core.db import CompiledQuery, Database
 from app.core.errors import NotFound
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.intakes import IntakeTeamMember
 from app.models.interviews import Interview, InterviewParticipant
 from app.services.identity.access import unrestricted

@@ -23,7 +23,6 @@ from app.models.interviews import (
     NotificationIntent,
 )
 from app.platform.events import record_event
-from app.platform.jobs import job_handler, periodic
 
 _evaluation = table_of(Evaluation).c
 _interview = table_of(Interview).c
@@ -146,9 +145,6 @@ async def process_due(session: AsyncSession) -> dict[str, int]:
     return counts
 
 
-@job_handler("evaluations.remind")
-async def _remind_job(session: AsyncSession, _payload_: dict[str, Any]) -> None:
+async def remind_job(session: AsyncSession, _payload: dict[str, Any]) -> None:
+    """The periodic job: reminders, overdue notices and escalations that fell due."""
     await process_due(session)
-
-
-periodic("evaluations.remind", timedelta(minutes=5), "evaluations.remind")

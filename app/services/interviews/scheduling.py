@@ -212,25 +212,9 @@ async def reschedule(
     application = await session.get(Application, interview.application_id)
     assert application is not None  # noqa: S101 - foreign key
     panel = data.interviewers or [PanelMember(user_id=p.user_id, role=p.role) for p in participants]
-    await lock_people(session, [m.user_id for m in panel])
-    if data.interviewers is None:
-        # The same panel keeps the standing it was scheduled with.
-        unqualified = {p.user_id for p in participants if p.unqualified_lead}
-        await check_free(
-            session, panel, data.starts_at, data.ends_at, application.candidate_id, interview.id
-        )
-    else:
-        unqualified = await check_panel(
-            session,
-            plan=plan,
-            stage=stage,
-            panel=panel,
-            starts_at=data.starts_at,
-            ends_at=data.ends_at,
-            candidate_id=application.candidate_id,
-            override_reason=data.override_reason,
-            exclude_interview_id=interview.id,
-        )
+    unqualified = await _check_new_slot(
+        session, interview, participants, panel, data, plan, stage, application.candidate_id
+    )
     previous = {"starts_at": _iso(interview.starts_at), "ends_at": _iso(interview.ends_at)}
     interview.starts_at, interview.ends_at = data.starts_at, data.ends_at
     for field in ("timezone", "location"):
@@ -256,6 +240,35 @@ async def reschedule(
         {**_payload(interview), "previous": previous, "reason": data.reason},
     )
     return interview
+
+
+async def _check_new_slot(
+    session: AsyncSession,
+    interview: Interview,
+    participants: Sequence[InterviewParticipant],
+    panel: list[PanelMember],
+    data: InterviewReschedule,
+    plan: InterviewPlan,
+    stage: Mapping[str, Any],
+    candidate_id: uuid.UUID,
+) -> set[uuid.UUID]:
+    """Everyone free at the new time (and a new panel valid); the unqualified leads."""
+    await lock_people(session, [m.user_id for m in panel])
+    if data.interviewers is None:
+        # The same panel keeps the standing it was scheduled with.
+        await check_free(session, panel, data.starts_at, data.ends_at, candidate_id, interview.id)
+        return {p.user_id for p in participants if p.unqualified_lead}
+    return await check_panel(
+        session,
+        plan=plan,
+        stage=stage,
+        panel=panel,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        candidate_id=candidate_id,
+        override_reason=data.override_reason,
+        exclude_interview_id=interview.id,
+    )
 
 
 async def cancel(

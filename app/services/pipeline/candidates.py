@@ -17,14 +17,16 @@ from app.core.errors import Conflict, FieldProblem, Forbidden, NotFound, Validat
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
+from app.core.roles import Role
 from app.core.text import fold
 from app.models.base import table_of
 from app.models.candidates import Application, Candidate
-from app.models.identity import Role
 from app.models.intakes import IntakeTeamMember
 from app.platform import external_ids
+from app.platform.audit import ReadAudit
 from app.platform.events import record_event
-from app.schemas.candidates import CandidateCreate, CandidateUpdate
+from app.schemas.candidates import CandidateCreate, CandidateRead, CandidateSummary, CandidateUpdate
+from app.services.identity.access import is_staff
 from app.services.intakes import rules
 from app.services.interviews.visibility import on_panel_of_application
 
@@ -93,13 +95,6 @@ CANDIDATES = ListQuery(
 )
 
 
-def sees_all(principal: Principal) -> bool:
-    """Admins, recruiters (who source people) and integrations see every candidate."""
-    return principal.role in (Role.ADMIN, Role.RECRUITER) or (
-        principal.is_api_client and not principal.on_behalf_of
-    )
-
-
 def summary_only(principal: Principal) -> bool:
     """Interviewers see a summary: no contact data, pay or other applications."""
     return principal.role is Role.INTERVIEWER
@@ -125,11 +120,17 @@ def shape(principal: Principal, row: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def view_schema(principal: Principal) -> type[CandidateRead] | type[CandidateSummary]:
+    """The schema of what this caller sees of a candidate: interviewers get the summary."""
+    return CandidateSummary if summary_only(principal) else CandidateRead
+
+
 async def get_candidate(
-    db: Database, principal: Principal, candidate_id: uuid.UUID
+    db: Database, audit: ReadAudit, principal: Principal, candidate_id: uuid.UUID
 ) -> dict[str, Any]:
-    """One candidate the caller may see (404 otherwise). The read is audited by the caller."""
-    if sees_all(principal):
+    """One candidate the caller may see (404 otherwise), shaped by `view_schema`; the read of
+    personal data is audited."""
+    if is_staff(principal):
         row = await db.fetch_one(_BY_ID, {"candidate_id": candidate_id})
     else:
         row = await db.fetch_one(
@@ -137,12 +138,14 @@ async def get_candidate(
         )
     if row is None:
         raise _not_found(candidate_id)
+    audit.record("candidate.read", "candidate", candidate_id)
     return shape(principal, row)
 
 
 async def list_candidates(
     db: Database,
     cursors: CursorCodec,
+    audit: ReadAudit,
     page: PageRequest,
     principal: Principal,
     *,
@@ -151,7 +154,8 @@ async def list_candidates(
     source: str | None,
     updated_since: datetime | None,
 ) -> PageResult:
-    """A page of the candidates the caller may see, searched and filtered."""
+    """A page of the candidates the caller may see, searched and filtered, shaped by
+    `view_schema`; the search is audited."""
     summary = summary_only(principal)
     if summary and (tag is not None or source is not None):
         # Tags and sources are not in the summary: filtering by them would reveal them.
@@ -162,13 +166,14 @@ async def list_candidates(
         cursors,
         page,
         order="updated_at" if updated_since is not None else "id",
-        viewer=None if sees_all(principal) else principal.user_id,
+        viewer=None if is_staff(principal) else principal.user_id,
         text_like=_like(text) if text and not summary else None,
         name_like=_like(text) if text and summary else None,
         tag_like=_like(f'"{tag.lower()}"') if tag else None,
         source=source,
         updated_since=updated_since,
     )
+    audit.record("candidates.listed", "candidate", "*", count=len(result.rows), q=q, tag=tag)
     return PageResult([shape(principal, row) for row in result.rows], result.next_cursor)
 
 

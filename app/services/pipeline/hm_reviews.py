@@ -4,7 +4,6 @@ a plan stage or reject) and the `hm_review.due` reminder for reviews past their 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -19,18 +18,16 @@ from app.models.base import table_of
 from app.models.candidates import Application, ApplicationStatus
 from app.models.interviews import NotificationIntent
 from app.platform.events import record_event
-from app.platform.jobs import job_handler, periodic
 from app.services.identity.access import unrestricted
+from app.services.pipeline.application_queries import REVIEW_STAGES, read_values
 from app.services.pipeline.applications import (
     RESOURCE,
-    REVIEW_STAGES,
     close,
     ensure_active,
     load_for_change,
     move_decided,
     payload,
     plan_stage_ids,
-    read_values,
     valid_stage,
 )
 
@@ -146,9 +143,6 @@ async def notify_due_reviews(session: AsyncSession) -> int:
     return count
 
 
-@job_handler("applications.notify_due_reviews")
-async def _notify_job(session: AsyncSession, _payload_: dict[str, Any]) -> None:
+async def notify_job(session: AsyncSession, _payload: dict[str, Any]) -> None:
+    """The periodic job: reviews that fell due are announced."""
     await notify_due_reviews(session)
-
-
-periodic("applications.notify_due_reviews", timedelta(minutes=5), "applications.notify_due_reviews")

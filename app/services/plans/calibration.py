@@ -13,9 +13,9 @@ from app.core.errors import FieldProblem, NotFound, ValidationFailed
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.identity import Role
 from app.models.plans import CalibrationExercise, Competency
 from app.schemas.training import CalibrationExerciseCreate
+from app.services.identity.access import is_staff
 
 _exercise = table_of(CalibrationExercise).c
 _competency = table_of(Competency).c
@@ -28,17 +28,10 @@ EXERCISES = ListQuery(
 )
 
 
-def sees_reference(principal: Principal) -> bool:
-    """Only staff see the answers; trainees rate blind."""
-    return principal.role in (Role.ADMIN, Role.RECRUITER) or (
-        principal.is_api_client and not principal.on_behalf_of
-    )
-
-
 def shown(principal: Principal, row: Any) -> dict[str, Any]:
     """An exercise as this caller may see it."""
     values = dict(row) if not isinstance(row, CalibrationExercise) else row.model_dump()
-    if not sees_reference(principal):
+    if not is_staff(principal):  # trainees rate blind
         values["reference_ratings"] = None
     return values
 

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import Database
 from app.core.errors import FieldProblem, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.core.etag import require_match
 from app.core.ids import new_id
-from app.core.pagination import CursorCodec, Keyset, PageRequest, PageResult
+from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
+from app.core.roles import Role
 from app.models.base import table_of
-from app.models.identity import Role, User
+from app.models.identity import User
 from app.models.intakes import Intake, IntakeTeamMember, TeamRole
 from app.models.plans import Competency, InterviewPlan, InterviewPlanVersion
 from app.platform.events import record_event
-from app.schemas.plans import InterviewPlanCopy, InterviewPlanCreate, InterviewPlanUpdate, StageIn
-from app.services.identity.access import unrestricted
+from app.schemas.plans import InterviewPlanCopy, InterviewPlanCreate, InterviewPlanUpdate
+from app.services.identity.access import is_staff, unrestricted
 from app.services.intakes import rules as intake_rules
 from app.services.intakes.editing import note_plan_version
 from app.services.intakes.team import team_role
+from app.services.plans.stages import build_stages
 
 _plan = table_of(InterviewPlan).c
 _version = table_of(InterviewPlanVersion).c
@@ -35,7 +37,26 @@ _intake = table_of(Intake).c
 RESOURCE = "interview_plan"
 # Team roles that work on the plan itself (interviewers only see kits of their stages).
 PLAN_TEAM_ROLES = (TeamRole.RECRUITER, TeamRole.HIRING_MANAGER, TeamRole.COORDINATOR)
-PLAN_KEYSET = Keyset((_plan.id,), ("uuid",))
+
+
+def _visible_plans(viewer: Any) -> ColumnElement[bool]:
+    """Templates, plans of intakes the viewer plans on, and the viewer's own drafts."""
+    on_team = select(_member.intake_id).where(
+        _member.user_id == viewer, or_(*(_member.team_role == role for role in PLAN_TEAM_ROLES))
+    )
+    return or_(_plan.is_template.is_(True), _plan.intake_id.in_(on_team), _plan.owner_id == viewer)
+
+
+PLANS = ListQuery(
+    "interview_plans",
+    select(*table_of(InterviewPlan).c),
+    filters={
+        "is_template": lambda p: _plan.is_template == p,
+        "intake_id": lambda p: _plan.intake_id == p,
+        "viewer": _visible_plans,
+    },
+    orders={"id": Keyset((_plan.id,), ("uuid",))},
+)
 
 
 def _not_found(plan_id: uuid.UUID) -> NotFound:
@@ -88,138 +109,24 @@ async def load_plan(
 
 
 async def list_plans(
-    session: AsyncSession,
+    db: Database,
     cursors: CursorCodec,
     page: PageRequest,
     principal: Principal,
     *,
     is_template: bool | None,
     intake_id: uuid.UUID | None,
-) -> tuple[list[InterviewPlan], PageResult]:
+) -> PageResult:
     """Templates and the plans of the caller's intakes, oldest first."""
-    scope = f"interview_plans|{is_template}|{intake_id}"
-    statement = select(InterviewPlan).order_by(_plan.id).limit(page.limit + 1)
-    if page.cursor:
-        (after,) = cursors.decode(page.cursor, scope, PLAN_KEYSET.kinds)
-        statement = statement.where(_plan.id > after)
-    if is_template is not None:
-        statement = statement.where(_plan.is_template.is_(is_template))
-    if intake_id is not None:
-        statement = statement.where(_plan.intake_id == intake_id)
-    if not unrestricted(principal):
-        on_team = select(_member.intake_id).where(
-            _member.user_id == principal.user_id, _member.team_role.in_(PLAN_TEAM_ROLES)
-        )
-        statement = statement.where(
-            or_(
-                _plan.is_template.is_(True),
-                _plan.intake_id.in_(on_team),
-                _plan.owner_id == principal.user_id,
-            )
-        )
-    plans = list((await session.execute(statement)).scalars().all())
-    next_cursor = None
-    if len(plans) > page.limit:
-        plans = plans[: page.limit]
-        next_cursor = cursors.encode(scope, [plans[-1].id])
-    return plans, PageResult([], next_cursor)
-
-
-async def build_stages(
-    session: AsyncSession, stages_in: Sequence[StageIn], keep: Sequence[Mapping[str, Any]] = ()
-) -> list[dict[str, Any]]:
-    """The stage documents for a plan: ids kept or made, competencies embedded, references
-    checked (422 naming each bad one)."""
-    known_stage_ids = {s["id"] for s in keep}
-    known_question_ids = {q["id"] for s in keep for q in s["questions"]}
-    competency_ids = {cid for s in stages_in for cid in s.competency_ids}
-    competencies = {
-        row.id: row
-        for row in (
-            await session.execute(select(Competency).where(_competency.id.in_(competency_ids)))
-        ).scalars()
-    }
-    pool_ids = {uid for s in stages_in for uid in s.interviewer_pool}
-    active = set(
-        (
-            await session.execute(
-                select(_user.id).where(_user.id.in_(pool_ids), _user.is_active.is_(True))
-            )
-        ).scalars()
+    return await PLANS.page(
+        db,
+        cursors,
+        page,
+        order="id",
+        is_template=is_template,
+        intake_id=intake_id,
+        viewer=None if unrestricted(principal) else principal.user_id,
     )
-    problems: list[FieldProblem] = []
-    stages: list[dict[str, Any]] = []
-    seen_stage_ids: set[str] = set()
-    for i, stage in enumerate(stages_in):
-        at = f"body.stages[{i}]"
-        stage_id = str(stage.id) if stage.id else str(new_id())
-        if stage.id and stage_id not in known_stage_ids:
-            problems.append(FieldProblem(f"{at}.id", "no such stage in this plan", "unknown_stage"))
-        if stage_id in seen_stage_ids:
-            problems.append(FieldProblem(f"{at}.id", "stage listed twice", "duplicate"))
-        seen_stage_ids.add(stage_id)
-        embedded = []
-        for j, cid in enumerate(dict.fromkeys(stage.competency_ids)):
-            competency = competencies.get(cid)
-            if competency is None:
-                problems.append(
-                    FieldProblem(f"{at}.competency_ids[{j}]", "no such competency", "unknown")
-                )
-                continue
-            embedded.append(
-                {
-                    "id": str(competency.id),
-                    "name": competency.name,
-                    "description": competency.description,
-                    "rubric": competency.rubric,
-                    "listen_for": competency.listen_for,
-                }
-            )
-        questions = []
-        for j, question in enumerate(stage.questions):
-            if question.competency_id not in stage.competency_ids:
-                problems.append(
-                    FieldProblem(
-                        f"{at}.questions[{j}].competency_id",
-                        "must be one of the stage's competencies",
-                        "not_in_stage",
-                    )
-                )
-            question_id = str(question.id) if question.id else str(new_id())
-            if question.id and question_id not in known_question_ids:
-                problems.append(
-                    FieldProblem(f"{at}.questions[{j}].id", "no such question", "unknown")
-                )
-            questions.append(
-                {
-                    "id": question_id,
-                    "text": question.text,
-                    "competency_id": str(question.competency_id),
-                    "follow_ups": list(question.follow_ups),
-                    "what_good_looks_like": question.what_good_looks_like,
-                }
-            )
-        for j, user_id in enumerate(stage.interviewer_pool):
-            if user_id not in active:
-                problems.append(
-                    FieldProblem(f"{at}.interviewer_pool[{j}]", "no active user", "unknown_user")
-                )
-        stages.append(
-            {
-                "id": stage_id,
-                "name": stage.name,
-                "kind": stage.kind.value,
-                "duration_minutes": stage.duration_minutes,
-                "format": stage.format.value,
-                "competencies": embedded,
-                "questions": questions,
-                "interviewer_pool": [str(u) for u in dict.fromkeys(stage.interviewer_pool)],
-                "evaluation_required": stage.evaluation_required,
-            }
-        )
-    if problems:
-        raise ValidationFailed("The plan's stages are not valid.", errors=problems)
-    return stages
 
 
 async def _intake_for(session: AsyncSession, principal: Principal, intake_id: uuid.UUID) -> Intake:
@@ -257,7 +164,7 @@ async def create_plan(
             "A template belongs to no intake.",
             errors=[FieldProblem("body.intake_id", "templates have no intake", "template")],
         )
-    if data.is_template and not (unrestricted(principal) or principal.role is Role.RECRUITER):
+    if data.is_template and not is_staff(principal):
         raise Forbidden("Recruiters and admins maintain the plan templates.")
     intake = await _intake_for(session, principal, data.intake_id) if data.intake_id else None
     plan = InterviewPlan(
@@ -284,7 +191,7 @@ async def copy_plan(
     """An independent copy (new stage and question ids), optionally for an intake."""
     source = await load_plan(session, principal, plan_id)
     intake = await _intake_for(session, principal, data.intake_id) if data.intake_id else None
-    if intake is None and not (unrestricted(principal) or principal.role is Role.RECRUITER):
+    if intake is None and not is_staff(principal):
         raise Forbidden("Copy a plan for one of your intakes (send intake_id).")
     stages = []
     for stage in source.stages:
@@ -432,14 +339,6 @@ async def get_version(
             "locked_at": None,
         }
     raise NotFound(f"The plan has no version {number}.")
-
-
-def find_stage(stages: Sequence[Mapping[str, Any]], stage_id: uuid.UUID) -> Mapping[str, Any]:
-    """One stage of a plan document (404 if the plan has no such stage)."""
-    for stage in stages:
-        if stage["id"] == str(stage_id):
-            return stage
-    raise NotFound(f"The plan has no stage {stage_id}.")
 
 
 def _payload(plan: InterviewPlan) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from app.core.errors import FieldProblem, Forbidden, ValidationFailed
 from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.plans import CalibrationExercise, TrainingRecord
+from app.services.identity.access import is_staff
 from app.services.plans.editing import load_plan
-from app.services.plans.training import IN_TRAINING, is_qualified, load_record, unrestricted
+from app.services.plans.training import IN_TRAINING, is_qualified, load_record
 
 _training = table_of(TrainingRecord).c
 
@@ -99,7 +100,7 @@ async def calibrate(
 ) -> dict[str, Any]:
     """Score a trainee's ratings of an exercise against its reference; kept on the record."""
     record = await load_record(session, principal, training_id)
-    if record.user_id != principal.user_id and not unrestricted(principal):
+    if record.user_id != principal.user_id and not is_staff(principal):
         raise Forbidden("Calibrate your own training; coaches see the results.")
     exercise = await session.get(CalibrationExercise, exercise_id)
     if exercise is None:

@@ -7,10 +7,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
+from app.core.db import Database
 from app.core.errors import (
     Conflict,
     FieldProblem,
@@ -19,15 +20,16 @@ from app.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from app.core.pagination import CursorCodec, Keyset, PageRequest, PageResult
+from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
 from app.models.base import table_of
-from app.models.identity import Role, User
+from app.models.identity import User
 from app.models.intakes import Intake
 from app.models.plans import InterviewPlan, TrainingRecord, TrainingState
 from app.platform.events import record_event
-from app.platform.jobs import job_handler, periodic
-from app.services.plans.editing import find_stage, load_plan
+from app.services.identity.access import is_staff
+from app.services.plans.editing import load_plan
+from app.services.plans.stages import find_stage
 
 _training = table_of(TrainingRecord).c
 _plan = table_of(InterviewPlan).c
@@ -37,16 +39,32 @@ _user = table_of(User).c
 RESOURCE = "training"
 T = TrainingState
 IN_TRAINING = frozenset({T.ASSIGNED, T.STUDIED, T.SHADOWED, T.REVERSE_SHADOWED})
-TRAINING_KEYSET = Keyset((_training.id,), ("uuid",))
+
+
+def _visible_records(viewer: Any) -> ColumnElement[bool]:
+    """The viewer's own records and those of plans on intakes they are hiring manager of."""
+    coached = (
+        select(_plan.id)
+        .join(Intake, _plan.intake_id == _intake.id)
+        .where(_intake.hiring_manager_id == viewer)
+    )
+    return or_(_training.user_id == viewer, _training.plan_id.in_(coached))
+
+
+TRAINING = ListQuery(
+    "training",
+    select(*table_of(TrainingRecord).c),
+    filters={
+        "user_id": lambda p: _training.user_id == p,
+        "plan_id": lambda p: _training.plan_id == p,
+        "state": lambda p: _training.state == p,
+        "viewer": _visible_records,
+    },
+    orders={"id": Keyset((_training.id,), ("uuid",))},
+)
 # The states in which a shadow, or a reverse shadow, counts towards the next step.
 SHADOWING = frozenset({T.STUDIED, T.SHADOWED})
 REVERSE_SHADOWING = frozenset({T.SHADOWED, T.REVERSE_SHADOWED})
-
-
-def unrestricted(principal: Principal) -> bool:
-    return principal.role in (Role.ADMIN, Role.RECRUITER) or (
-        principal.is_api_client and not principal.on_behalf_of
-    )
 
 
 async def _plan_hiring_manager(session: AsyncSession, plan_id: uuid.UUID) -> uuid.UUID | None:
@@ -61,7 +79,7 @@ async def _plan_hiring_manager(session: AsyncSession, plan_id: uuid.UUID) -> uui
 
 async def _may_coach(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> bool:
     """Staff, and the hiring manager of the intake the plan belongs to."""
-    if unrestricted(principal):
+    if is_staff(principal):
         return True
     return principal.user_id is not None and principal.user_id == await _plan_hiring_manager(
         session, plan_id
@@ -91,7 +109,7 @@ async def get_training(
 
 
 async def list_training(
-    session: AsyncSession,
+    db: Database,
     cursors: CursorCodec,
     page: PageRequest,
     principal: Principal,
@@ -99,33 +117,18 @@ async def list_training(
     user_id: uuid.UUID | None,
     plan_id: uuid.UUID | None,
     state: TrainingState | None,
-) -> tuple[list[TrainingRecord], PageResult]:
+) -> PageResult:
     """Records the caller may see: staff all; hiring managers their intakes' plans'; others own."""
-    scope = f"training|{user_id}|{plan_id}|{state}"
-    statement = select(TrainingRecord).order_by(_training.id).limit(page.limit + 1)
-    if page.cursor:
-        (after,) = cursors.decode(page.cursor, scope, TRAINING_KEYSET.kinds)
-        statement = statement.where(_training.id > after)
-    for column, value in ((_training.user_id, user_id), (_training.plan_id, plan_id)):
-        if value is not None:
-            statement = statement.where(column == value)
-    if state is not None:
-        statement = statement.where(_training.state == state)
-    if not unrestricted(principal):
-        coached = (
-            select(_plan.id)
-            .join(Intake, _plan.intake_id == _intake.id)
-            .where(_intake.hiring_manager_id == principal.user_id)
-        )
-        statement = statement.where(
-            or_(_training.user_id == principal.user_id, _training.plan_id.in_(coached))
-        )
-    records = list((await session.execute(statement)).scalars().all())
-    next_cursor = None
-    if len(records) > page.limit:
-        records = records[: page.limit]
-        next_cursor = cursors.encode(scope, [records[-1].id])
-    return records, PageResult([], next_cursor)
+    return await TRAINING.page(
+        db,
+        cursors,
+        page,
+        order="id",
+        user_id=user_id,
+        plan_id=plan_id,
+        state=state.value if state is not None else None,
+        viewer=None if is_staff(principal) else principal.user_id,
+    )
 
 
 async def assign(
@@ -339,12 +342,9 @@ async def expire_due(session: AsyncSession) -> int:
     return count
 
 
-@job_handler("training.expire")
-async def _expire_job(session: AsyncSession, _payload: dict[str, Any]) -> None:
+async def expire_job(session: AsyncSession, _payload: dict[str, Any]) -> None:
+    """The hourly job: qualifications past their expiry become expired."""
     await expire_due(session)
-
-
-periodic("training.expire", timedelta(hours=1), "training.expire")
 
 
 def _lapsed(record: TrainingRecord) -> bool:

@@ -1,0 +1,25 @@
+"""Every kind of background job, registered in one place: what runs it and on what schedule.
+
+A new kind goes here (and nowhere else): its handler lives in its domain's service package.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.platform import maintenance
+from app.platform.jobs import register_job
+from app.services.interviews import reminders
+from app.services.pipeline import hm_reviews, imports
+from app.services.plans import training
+
+
+def register_job_kinds() -> None:
+    """Register every job kind the worker runs (idempotent)."""
+    register_job("maintenance.purge", maintenance.purge, every=timedelta(minutes=10))
+    register_job("training.expire", training.expire_job, every=timedelta(hours=1))
+    register_job(
+        "applications.notify_due_reviews", hm_reviews.notify_job, every=timedelta(minutes=5)
+    )
+    register_job("evaluations.remind", reminders.remind_job, every=timedelta(minutes=5))
+    register_job(imports.IMPORT_JOB, imports.run_job, manages_transactions=True)
