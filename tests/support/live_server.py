@@ -74,7 +74,7 @@ def wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float) 
 
 @contextlib.contextmanager
 def live_server(
-    data_dir: Path, *, demo: bool = False, timeout: float = 90, **settings: str
+    data_dir: Path, *, demo: bool = False, timeout: float = 300, **settings: str
 ) -> Iterator[LiveServer]:
     """Start `tandem serve` (SQLite in `data_dir` unless settings say otherwise), wait until
     it is ready, and stop it with SIGTERM afterwards."""
