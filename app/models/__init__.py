@@ -34,6 +34,7 @@ from app.models.interviews import (
     InterviewParticipant,
     NotificationIntent,
 )
+from app.models.organisation import OrganisationProfile
 from app.models.plans import (
     CalibrationExercise,
     Competency,
@@ -41,7 +42,14 @@ from app.models.plans import (
     InterviewPlanVersion,
     TrainingRecord,
 )
-from app.models.platform import Event, ExternalRef, IdempotencyKey, Job, JobSchedule
+from app.models.platform import (
+    Event,
+    ExternalRef,
+    IdempotencyKey,
+    Job,
+    JobSchedule,
+    WorkerHeartbeat,
+)
 
 __all__ = [
     "ApiClient",
@@ -73,11 +81,13 @@ __all__ = [
     "Job",
     "JobSchedule",
     "NotificationIntent",
+    "OrganisationProfile",
     "RateLimitCounter",
     "RefreshToken",
     "Role",
     "StageChange",
     "TrainingRecord",
     "User",
+    "WorkerHeartbeat",
     "metadata",
 ]

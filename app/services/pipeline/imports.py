@@ -18,6 +18,7 @@ from app.core.clock import utcnow
 from app.core.context import Actor, actor_var
 from app.core.db import Database
 from app.core.errors import NotFound
+from app.core.ids import new_id
 from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.candidates import (
@@ -62,7 +63,7 @@ async def start(
         await application_service.intake_taking_candidates(session, principal, intake_id)
     folder = anyio.Path(data_dir / "imports")
     await folder.mkdir(parents=True, exist_ok=True)
-    job_id = uuid.uuid4()
+    job_id = new_id()
     target = folder / f"{job_id}.{file_format}"
     async with await anyio.open_file(target, "wb") as out:
         async for chunk in chunks:
