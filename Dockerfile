@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # The Tandem image: `tandem serve` by default; the same image runs `tandem worker` and
 # `tandem migrate` (see docker-compose.yml).  Build with `docker build -t tandem .`
 #
@@ -7,6 +5,8 @@
 # beside `alembic/` and `alembic.ini`, where app/core/migrations.py looks for them.
 # Both stages use the same base image, so the venv's interpreter path is valid in both;
 # Python 3.11 is the version the test suite runs on (override with --build-arg PYTHON_IMAGE).
+# No `# syntax=` directive: the builder's own Dockerfile frontend is used, so an air-gapped
+# build needs only the base image.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -41,7 +41,10 @@ RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))
 # in /opt/venv/bin, while the code stays in /srv/tandem (README.md* copies it when present).
 COPY alembic.ini README.md* ./
 COPY app ./app
-RUN pip install --no-deps --editable .
+RUN pip install --no-deps --editable . \
+    && python -m pip uninstall --yes pip setuptools wheel
+# pip, setuptools and wheel leave the venv above: nothing installs packages at run time, and
+# the editable install's path finder needs neither.
 
 # ---------------------------------------------------------------------------------------------
 # runtime: the venv and the files needed at run time; no compilers, no root
@@ -54,7 +57,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TANDEM_ENV=production \
     TANDEM_DATA_DIR=/data
 
-RUN groupadd --system --gid 10001 tandem \
+# The base interpreter's pip, setuptools and wheel go too (the venv's python is the one used).
+RUN /usr/local/bin/python -m pip uninstall --yes pip setuptools wheel \
+    && rm -rf /root/.cache \
+    && groupadd --system --gid 10001 tandem \
     && useradd --system --uid 10001 --gid tandem --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin tandem \
     && mkdir -p /data \

@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -42,15 +43,20 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 async def _seed(settings: Settings, *, only_if_empty: bool) -> None:
     from app.core.db import Database
-    from app.demo.seed import database_is_empty, seed_demo
+    from app.demo.seed import database_is_empty, present_logins, seed_demo
 
     db = Database(settings)
+    secret = settings.resolved_secret_key
     try:
         async with db.unit_of_work(write=True) as session:
             if only_if_empty and not await database_is_empty(session):
-                print("database has data: demo data not loaded (run `tandem seed-demo` to add it)")
-                return
-            logins = await seed_demo(session, settings.resolved_secret_key)
+                # A restart: show the logins again if this is the demo database.
+                logins = await present_logins(session, secret)
+                if logins is None:
+                    print("the database holds other data: demo data not loaded")
+                    return
+            else:
+                logins = await seed_demo(session, secret)
     finally:
         await db.dispose()
     print("demo data " + ("loaded" if logins.created else "already present"))
@@ -93,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(_args: argparse.Namespace) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
     from app.main import tune_garbage_collector
     from app.platform.runtime import Runtime
     from app.worker import Worker
@@ -110,12 +116,24 @@ def cmd_worker(_args: argparse.Namespace) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await Worker(runtime).run(stop)
+            await Worker(runtime, heartbeat_file=args.heartbeat_file).run(stop)
         finally:
             await runtime.db.dispose()
 
     asyncio.run(run())
     return 0
+
+
+def cmd_worker_probe(args: argparse.Namespace) -> int:
+    from app.platform.heartbeats import file_is_fresh
+
+    if file_is_fresh(args.heartbeat_file, args.max_age):
+        return 0
+    print(
+        f"tandem: no worker heartbeat in {args.heartbeat_file} for {args.max_age} s",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
@@ -208,7 +226,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     worker = commands.add_parser("worker", help="run background jobs until SIGTERM")
+    worker.add_argument(
+        "--heartbeat-file",
+        type=Path,
+        help="touch this file at every heartbeat (for `tandem worker-probe`)",
+    )
     worker.set_defaults(func=cmd_worker)
+
+    probe = commands.add_parser(
+        "worker-probe", help="exit 0 if the worker's heartbeat file is fresh (a health check)"
+    )
+    probe.add_argument("--heartbeat-file", type=Path, required=True)
+    probe.add_argument(
+        "--max-age", type=float, default=60.0, help="seconds since the last beat (default 60)"
+    )
+    probe.set_defaults(func=cmd_worker_probe)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

@@ -48,6 +48,17 @@ async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[As
 # scope="function": commit before the response goes out, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
+
+async def get_write_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """A write transaction for a GET that records something (a public page counting views):
+    on SQLite it takes the write lock up front, as upgrading a read transaction midway fails
+    at once with "database is locked" whenever another writer is busy."""
+    async with runtime.db.unit_of_work(write=True) as session:
+        yield session
+
+
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
+
 _PRINCIPAL_STATE = "tandem.principal"
 
 

@@ -17,11 +17,13 @@ from fastapi.openapi.docs import (
 )
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Scope
 
 import app as package
 from app.core.config import Settings
+from app.core.cors import cors_options
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import build_openapi
@@ -44,6 +46,7 @@ from app.routers import (
     intakes,
     interviewer_coaching,
     interviews,
+    organisation,
     plans,
     profiles,
     public,
@@ -168,6 +171,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         imports.router,
         users.router,
         profiles.router,
+        organisation.router,
         applications.me_router,
         evaluations.router,
         evaluations.me_router,
@@ -195,6 +199,10 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             r"^/api/v1/interviews/[^/]+/transcript$": settings.transcript_max_bytes,
         },
     )
+    if settings.cors_origins:
+        # Outermost, so that every answer (a 413 or a 500 from the middleware above too)
+        # carries the CORS headers a browser needs to show it to the calling script.
+        application.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     return application
 
 

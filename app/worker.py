@@ -9,13 +9,15 @@ import os
 import socket
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import update
 
+from app.core.clock import utcnow
 from app.job_kinds import register_job_kinds
 from app.models.base import table_of
 from app.models.platform import Job
-from app.platform import jobs
+from app.platform import heartbeats, jobs
 from app.platform.runtime import Runtime
 
 _job = table_of(Job).c
@@ -26,18 +28,28 @@ log = logging.getLogger("tandem.worker")
 class Worker:
     """Claims due jobs and runs each in its own transaction, up to `concurrency` at a time."""
 
-    def __init__(self, runtime: Runtime, *, name: str | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, *, name: str | None = None, heartbeat_file: Path | None = None
+    ) -> None:
         register_job_kinds()
         self.runtime = runtime
         settings = runtime.settings
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.hostname = socket.gethostname()
+        self.name = name or f"{self.hostname}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.concurrency = settings.worker_concurrency
         self.poll_seconds = settings.worker_poll_seconds
         self.lease = timedelta(seconds=settings.worker_lease_seconds)
+        self.heartbeat_seconds = settings.worker_heartbeat_seconds
+        self.heartbeat_file = heartbeat_file
+        self.started_at = utcnow()
+        self.jobs_run = 0
+        self.beats = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set; jobs already running are finished, not abandoned."""
         log.info("worker started", extra={"worker": self.name})
+        # Beats come from their own task, so a long job does not make the worker look dead.
+        heartbeat = asyncio.create_task(self._beat_until(stop), name="worker-heartbeat")
         while not stop.is_set():
             try:
                 ran = await self.run_once()
@@ -47,7 +59,37 @@ class Worker:
             if ran == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+        await heartbeat
         log.info("worker stopped", extra={"worker": self.name})
+
+    async def beat(self) -> None:
+        """Tell the database (and the heartbeat file, if any) that this worker is alive."""
+        if self.heartbeat_file is not None:
+            heartbeats.touch(self.heartbeat_file)
+        async with self.runtime.db.unit_of_work(write=True) as session:
+            await heartbeats.beat(
+                session,
+                worker=self.name,
+                hostname=self.hostname,
+                pid=os.getpid(),
+                started_at=self.started_at,
+                jobs_run=self.jobs_run,
+            )
+        self.beats += 1
+
+    async def _beat_until(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.beat()
+            except Exception:
+                log.warning("worker heartbeat failed; retrying", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.heartbeat_seconds)
+        try:
+            async with self.runtime.db.unit_of_work(write=True) as session:
+                await heartbeats.forget(session, self.name)
+        except Exception:
+            log.warning("could not remove the worker's heartbeat", exc_info=True)
 
     async def run_once(self) -> int:
         """Take due periodic slots, claim a batch of due jobs, run them; how many ran."""
@@ -103,3 +145,5 @@ class Worker:
                 await session.execute(update(Job).where(_job.id == job.id).values(**values))
         else:
             metrics.jobs.labels(job.kind, "succeeded").inc()
+        finally:
+            self.jobs_run += 1

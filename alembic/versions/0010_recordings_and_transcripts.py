@@ -1,7 +1,7 @@
 """recordings and transcripts
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0011
 Create Date: 2026-11-29 11:36:27.690835
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

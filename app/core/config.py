@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE_NAME = "secret_key"  # noqa: S105 - a file name
 SQLITE_FILE_NAME = "tandem.db"
+# A browser origin: scheme, host and an optional port; nothing after it.
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 
 
 class ConfigurationError(RuntimeError):
@@ -47,6 +50,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     worker_lease_seconds: int = Field(default=300, ge=5)
+    worker_heartbeat_seconds: float = Field(default=15.0, ge=1, le=300)
 
     storage_backend: Literal["local", "s3"] = "local"
     storage_dir: Path | None = None
@@ -84,6 +88,25 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=30, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
     trusted_proxy_count: int = Field(default=0, ge=0)
+    cors_origins: list[str] = Field(default_factory=list)
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes `${TANDEM_METRICS_TOKEN:-}`: an empty value means "not set".
+        return None if value == "" else value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] with no path "
+                    'and no trailing slash (e.g. https://app.example.com), or "*"'
+                )
+        return origins
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:

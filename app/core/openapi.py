@@ -20,6 +20,7 @@ TAGS = [
     {"name": "Candidates", "description": "People in the pipelines; imports."},
     {"name": "Applications", "description": "Pipelines, HM reviews, briefings."},
     {"name": "Users", "description": "People, their roles and profiles."},
+    {"name": "Organisation", "description": "The company's profile on candidate briefings."},
     {"name": "API clients", "description": "Integration keys (admins)."},
     {"name": "Audit", "description": "Who did what, when."},
     {"name": "Operations", "description": "Health probes and metrics."},

@@ -8,6 +8,7 @@ SCOPE_ON_BEHALF_OF = "on_behalf_of"
 # Every scope an API key may carry; `<family>:read|write` per resource family.
 SCOPE_FAMILIES = (
     "users",
+    "organisation",
     "intakes",
     "interview_plans",
     "training",

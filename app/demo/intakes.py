@@ -21,6 +21,7 @@ from app.demo import plans as demo_plans
 from app.models.base import table_of
 from app.models.identity import User
 from app.models.intakes import HmProfile, Intake, IntakeQuestion
+from app.models.organisation import OrganisationProfile
 from app.models.plans import InterviewPlan
 from app.schemas.intakes import IntakeCreate
 from app.schemas.plans import InterviewPlanCopy
@@ -77,6 +78,14 @@ async def seed_intakes(session: AsyncSession) -> bool:
             internal_notes="Prefers candidates who have run services in production.",
         )
     )
+    session.add(
+        OrganisationProfile(
+            name="Harbour Payments",
+            website_url="https://harbourpayments.example/",
+            careers_contact_name="Talent team",
+            careers_email="careers@harbourpayments.example",
+        )
+    )
     await session.flush()
     answers = {
         str(questions[0].id): "The team doubles its scope next year (two new markets).",
@@ -107,7 +116,7 @@ async def seed_intakes(session: AsyncSession) -> bool:
         values.update(extra)
         return IntakeCreate.model_validate(values)
 
-    templates = await demo_plans.seed_library(session, _as(recruiter))
+    templates = await demo_plans.seed_library(session, _as(recruiter), manager.id, interviewer.id)
 
     async def with_plan(intake: Intake, template: str) -> InterviewPlan:
         plan = await plans.copy_plan(

@@ -10,41 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.core.principal import Principal
+from app.demo.questions import LIBRARY, QUESTIONS
 from app.models.plans import Competency, InterviewPlan, TrainingRecord, TrainingState
 from app.schemas.plans import InterviewPlanCreate
 from app.services.plans import editing as plans
 
-LIBRARY = {
-    "System design": (
-        "Technical",
-        "Designs systems that fit the problem, and explains trade-offs.",
-    ),
-    "Code quality": ("Technical", "Writes code others can read, test and change."),
-    "Ownership": ("Behaviour", "Takes problems to the end, including the unglamorous parts."),
-    "Collaboration": ("Behaviour", "Makes the people around them better."),
-    "Discovery": ("Sales", "Finds out what the customer actually needs before pitching."),
-    "Negotiation": ("Sales", "Closes on terms that work for both sides."),
-    "Customer empathy": ("Customer", "Understands the customer's situation and acts on it."),
-    "Communication": ("General", "Explains clearly, listens, adapts to the audience."),
-}
 
-
-def _rubric(name: str) -> dict[str, str]:
-    subject = name.lower()
-    return {
-        "1": f"No real example of {subject}; generic or contradicting answers.",
-        "2": f"Some {subject}, but vague, small in scope, or led by others.",
-        "3": f"Clear, specific examples of {subject} with their results.",
-        "4": f"Outstanding {subject}: repeated, at larger scope, teaching others.",
-    }
-
-
-async def seed_library(session: AsyncSession, recruiter: Principal) -> dict[str, InterviewPlan]:
-    """The competencies and the engineering and sales templates, keyed `engineering`/`sales`."""
+async def seed_library(
+    session: AsyncSession, recruiter: Principal, manager: uuid.UUID, interviewer: uuid.UUID
+) -> dict[str, InterviewPlan]:
+    """The competencies and the engineering and sales templates, keyed `engineering`/`sales`;
+    the demo people are in the templates' pools, so every copy starts staffed."""
     ids: dict[str, uuid.UUID] = {}
-    for name, (category, description) in LIBRARY.items():
+    for name, entry in LIBRARY.items():
         competency = Competency(
-            name=name, category=category, description=description, rubric=_rubric(name)
+            name=name,
+            category=entry.category,
+            description=entry.description,
+            rubric=dict(entry.rubric),
+            listen_for=entry.listen_for,
         )
         session.add(competency)
         await session.flush()
@@ -58,17 +42,19 @@ async def seed_library(session: AsyncSession, recruiter: Principal) -> dict[str,
             "competency_ids": [ids[n] for n in names],
             "questions": [
                 {
-                    "text": f"Tell me about a time you showed {n.lower()}. What did you do?",
+                    "text": question.text,
                     "competency_id": ids[n],
-                    "follow_ups": ["What was the result?", "What would you do differently?"],
-                    "what_good_looks_like": "A specific situation, their own actions, a result.",
+                    "follow_ups": list(question.follow_ups),
+                    "what_good_looks_like": question.good,
                 }
                 for n in names
+                for question in QUESTIONS[n]
             ],
             "interviewer_pool": pool,
         }
 
     pool = [recruiter.user_id] if recruiter.user_id else []
+    panel, hm = [interviewer, manager], [manager]
     engineering = await plans.create_plan(
         session,
         recruiter,
@@ -84,10 +70,10 @@ async def seed_library(session: AsyncSession, recruiter: Principal) -> dict[str,
                         "technical",
                         75,
                         ["System design", "Code quality"],
-                        [],
+                        panel,
                     ),
                     stage(
-                        "Hiring manager", "hiring_manager", 45, ["Ownership", "Collaboration"], []
+                        "Hiring manager", "hiring_manager", 45, ["Ownership", "Collaboration"], hm
                     ),
                 ],
             }
@@ -102,8 +88,8 @@ async def seed_library(session: AsyncSession, recruiter: Principal) -> dict[str,
                 "is_template": True,
                 "stages": [
                     stage("Recruiter screen", "screen", 30, ["Communication"], pool),
-                    stage("Role play", "panel", 60, ["Discovery", "Negotiation"], []),
-                    stage("Hiring manager", "hiring_manager", 45, ["Customer empathy"], []),
+                    stage("Role play", "panel", 60, ["Discovery", "Negotiation"], panel),
+                    stage("Hiring manager", "hiring_manager", 45, ["Customer empathy"], hm),
                 ],
             }
         ),

@@ -71,6 +71,24 @@ async def seed_demo(session: AsyncSession, secret: str) -> DemoLogins:
     )
 
 
+async def present_logins(session: AsyncSession, secret: str) -> DemoLogins | None:
+    """The demo logins when the demo users and API client are in this database (nothing is
+    changed); None when they are not."""
+    emails = [email for email, *_ in DEMO_USERS]
+    found = (await session.execute(select(_user.email).where(_user.email.in_(emails)))).all()
+    key, prefix, _ = derived_api_key(secret, "demo-api-client")
+    client = (
+        await session.execute(select(_api_client.id).where(_api_client.key_prefix == prefix))
+    ).first()
+    if len(found) < len(emails) or client is None:
+        return None
+    return DemoLogins(
+        users=[(str(role), email, password) for email, _, role, password in DEMO_USERS],
+        api_key=key,
+        created=False,
+    )
+
+
 async def database_is_empty(session: AsyncSession) -> bool:
     """True when no user exists yet."""
     return (await session.execute(select(_user.id).limit(1))).first() is None

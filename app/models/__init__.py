@@ -34,6 +34,7 @@ from app.models.interviews import (
     InterviewParticipant,
     NotificationIntent,
 )
+from app.models.organisation import OrganisationProfile
 from app.models.plans import (
     CalibrationExercise,
     Competency,
@@ -41,7 +42,14 @@ from app.models.plans import (
     InterviewPlanVersion,
     TrainingRecord,
 )
-from app.models.platform import Event, ExternalRef, IdempotencyKey, Job, JobSchedule
+from app.models.platform import (
+    Event,
+    ExternalRef,
+    IdempotencyKey,
+    Job,
+    JobSchedule,
+    WorkerHeartbeat,
+)
 from app.models.transcripts import (
     Recording,
     RecordingConsent,
@@ -79,6 +87,7 @@ __all__ = [
     "Job",
     "JobSchedule",
     "NotificationIntent",
+    "OrganisationProfile",
     "RateLimitCounter",
     "Recording",
     "RecordingConsent",
@@ -89,5 +98,6 @@ __all__ = [
     "Transcript",
     "TranscriptSegment",
     "User",
+    "WorkerHeartbeat",
     "metadata",
 ]

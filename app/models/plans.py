@@ -50,6 +50,8 @@ class Competency(Versioned, table=True):
     description: str | None = Field(default=None, sa_type=Text)
     category: str | None = Field(default=None, max_length=100)
     rubric: dict[str, str] = Field(default_factory=dict, sa_type=JSONVariant)
+    # What strong evidence sounds like in an answer: the interviewer kit's "Listen for".
+    listen_for: str | None = Field(default=None, sa_type=Text)
 
 
 class InterviewPlan(Versioned, table=True):

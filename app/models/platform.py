@@ -111,3 +111,16 @@ class ExternalRef(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     __table_args__ = (UniqueConstraint("resource_type", "source", "external_id"),)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A running worker's last sign of life (its row goes when it stops cleanly)."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker: str = Field(primary_key=True, max_length=200)
+    hostname: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    beat_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    jobs_run: int = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app.core.problems import problem_openapi_responses
-from app.deps import RuntimeDep, SessionDep
+from app.deps import RuntimeDep, WriteSessionDep
 from app.platform.routing import TandemRoute
 from app.services.pipeline import briefings
 
@@ -17,7 +17,7 @@ router = APIRouter(route_class=TandemRoute, tags=["Public"])
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}, **problem_openapi_responses(404, 422)},
 )
-async def public_briefing(token: str, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def public_briefing(token: str, session: WriteSessionDep, runtime: RuntimeDep) -> Response:
     """The candidate's briefing page behind a shared link (views are counted)."""
     page = await briefings.open_public(session, runtime.settings.resolved_secret_key, token[:200])
     return Response(

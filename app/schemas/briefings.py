@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,43 @@ class BriefingPerson(BaseModel):
     growth_paths: str | None = None
     photo_url: str | None = None
     links: list[dict[str, Any]] = Field(default_factory=list)
+    is_hiring_manager: bool = Field(
+        default=False, description="In `interviewers`: the hiring manager described above."
+    )
+    observing: bool = Field(
+        default=False, description="In `interviewers`: joins to learn, does not assess."
+    )
+
+
+class BriefingOrganisation(BaseModel):
+    """The company, from the organisation profile (null fields until an admin sets it)."""
+
+    name: str | None
+    logo_url: str | None
+    website_url: str | None
+    careers_contact_name: str | None
+    careers_email: str | None
+
+
+class BriefingContact(BaseModel):
+    """Who the candidate writes to with questions: the intake's recruiter."""
+
+    name: str
+    email: str
+
+
+class BriefingInterview(BaseModel):
+    """The booked interview, with its date and time in the invitation's time zone."""
+
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    date_text: str = Field(examples=["Tuesday 1 December 2026"])
+    time_text: str = Field(examples=["14:00\u201315:00"])
+    timezone_label: str = Field(examples=["Europe/Amsterdam, CET"])
+    duration_minutes: int
+    location: str | None
+    video_url: str | None
 
 
 class BriefingRole(BaseModel):
@@ -46,7 +83,12 @@ class BriefingStage(BaseModel):
     kind: str
     format: str
     duration_minutes: int
-    interviewers: list[BriefingPerson]
+    interview: BriefingInterview | None = Field(
+        description="The booked interview of this stage (null until one is scheduled)."
+    )
+    interviewers: list[BriefingPerson] = Field(
+        description="The interview's panel once booked; until then, the stage's interviewers."
+    )
     what_we_look_at: list[BriefingTopic]
     how_to_prepare: str
     logistics: str
@@ -56,12 +98,17 @@ class BriefingStep(BaseModel):
     name: str
     kind: str
     duration_minutes: int
+    state: Literal["done", "current", "upcoming"] = Field(
+        description="Where the candidate is: the briefing's stage is `current`."
+    )
 
 
 class BriefingRead(BaseModel):
     """A candidate's prep pack: never internal notes, questions, rubrics or pay."""
 
     candidate_name: str
+    organisation: BriefingOrganisation
+    contact: BriefingContact | None
     role: BriefingRole
     hiring_manager: BriefingPerson
     process: list[BriefingStep]

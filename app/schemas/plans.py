@@ -13,6 +13,9 @@ from app.models.plans import StageFormat, StageKind
 from app.schemas.common import STRICT_INPUT, Name, SingleLine, Text
 
 LongText = Annotated[Text, StringConstraints(max_length=5000)]
+LISTEN_FOR = (
+    'What strong evidence sounds like in an answer; the interviewer kit shows it as "Listen for".'
+)
 Category = Annotated[SingleLine, StringConstraints(min_length=1, max_length=100)]
 RubricText = Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
 
@@ -40,10 +43,11 @@ class CompetencyCreate(BaseModel):
     description: LongText | None = None
     category: Category | None = Field(default=None, examples=["Technical"])
     rubric: Rubric
+    listen_for: LongText | None = Field(default=None, description=LISTEN_FOR)
 
 
 class CompetencyUpdate(BaseModel):
-    """Change a competency; `description` and `category` may be cleared with null."""
+    """Change a competency; `description`, `category` and `listen_for` may be cleared with null."""
 
     model_config = STRICT_INPUT
 
@@ -51,6 +55,7 @@ class CompetencyUpdate(BaseModel):
     description: LongText | None = None
     category: Category | None = None
     rubric: Rubric | None = None
+    listen_for: LongText | None = None
 
     @field_validator("name", "rubric")
     @classmethod
@@ -68,6 +73,7 @@ class CompetencyRead(BaseModel):
     description: str | None
     category: str | None
     rubric: dict[str, str]
+    listen_for: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -162,6 +168,7 @@ class CompetencyRef(BaseModel):
     name: str
     description: str | None = None
     rubric: dict[str, str] = Field(default_factory=dict)
+    listen_for: str | None = None
 
 
 class QuestionRead(BaseModel):
@@ -262,7 +269,10 @@ class KitStage(BaseModel):
 
 
 class KitCompetency(CompetencyRef):
-    listen_for: str = Field(description="What strong evidence sounds like (from the rubric).")
+    listen_for: str = Field(
+        description="What strong evidence sounds like: the competency's note, else the "
+        'stage\'s "good answers" for it.'
+    )
 
 
 class KitQuestion(QuestionRead):

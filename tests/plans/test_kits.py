@@ -34,6 +34,7 @@ QUESTIONS = [
     ("Pair on fixing a failing test.", "coding", []),
 ]
 GOOD = "Names the bottleneck & measures it"
+CODING_LISTEN = "Tests first & small steps, each one green"
 
 
 async def kit_plan(client: httpx.AsyncClient, recruiter: Actor) -> tuple[dict[str, Any], Any]:
@@ -47,7 +48,12 @@ async def kit_plan(client: httpx.AsyncClient, recruiter: Actor) -> tuple[dict[st
             recruiter,
             "POST",
             "/api/v1/competencies",
-            json={"name": name, "description": f"How well they do {key}", "rubric": rubric},
+            json={
+                "name": name,
+                "description": f"How well they do {key}",
+                "rubric": rubric,
+                "listen_for": CODING_LISTEN if key == "coding" else None,
+            },
         )
         assert response.status_code == 201, response.text
         ids[key] = response.json()["id"]
@@ -76,7 +82,7 @@ def expected_texts() -> list[str]:
     texts = [text for text, _, _ in QUESTIONS]
     texts += [f for _, _, follow_ups in QUESTIONS for f in follow_ups]
     texts += list(DESIGN_RUBRIC.values()) + list(CODING_RUBRIC.values())
-    texts += [GOOD, *DO, *DONT]
+    texts += [GOOD, CODING_LISTEN, *DO, *DONT]
     return texts
 
 
@@ -109,10 +115,8 @@ async def test_the_kit_as_json_has_everything_an_interviewer_needs(client, make_
         (ids["design"], DESIGN_RUBRIC),
         (ids["coding"], CODING_RUBRIC),
     ]
-    assert [c["listen_for"] for c in kit["competencies"]] == [
-        DESIGN_RUBRIC["4"],
-        CODING_RUBRIC["4"],
-    ]
+    # The competency's own note, else the good answers to its questions; never the rubric.
+    assert [c["listen_for"] for c in kit["competencies"]] == [GOOD, CODING_LISTEN]
     assert kit["rating_names"] == {"1": "strong no", "2": "no", "3": "yes", "4": "strong yes"}
     assert (kit["do"], kit["dont"]) == (list(DO), list(DONT))
     assert all(kit["do"])

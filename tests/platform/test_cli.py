@@ -103,3 +103,43 @@ def test_openapi_to_file(data_dir, capsys):
     spec = json.loads(target.read_text())
     assert spec["info"]["title"] == "Tandem API"
     assert "/api/v1/users" in spec["paths"]
+
+
+def test_serve_with_demo_prints_the_logins_on_every_start(data_dir, capsys, monkeypatch):
+    """`tandem serve --demo` loads the demo into an empty database, and on a restart prints
+    the same logins and key again (never a false "not loaded")."""
+    import asyncio
+
+    from app.cli import _seed
+    from app.core.config import Settings
+
+    assert run(capsys, "migrate")[0] == 0
+    asyncio.run(_seed(Settings(), only_if_empty=True))
+    first = capsys.readouterr().out
+    asyncio.run(_seed(Settings(), only_if_empty=True))
+    again = capsys.readouterr().out
+    assert first.startswith("demo data loaded")
+    assert again.startswith("demo data already present")
+    assert "not loaded" not in again
+    assert first.splitlines()[1:] == again.splitlines()[1:]
+    assert "api key         tnd_" in again
+    assert "admin@tandem.example" in again
+
+
+def test_serve_with_demo_leaves_another_database_alone(data_dir, capsys, monkeypatch):
+    import asyncio
+
+    from app.cli import _seed
+    from app.core.config import Settings
+
+    assert run(capsys, "migrate")[0] == 0
+    monkeypatch.setattr("sys.stdin", StringIO("a-long-and-unusual-passphrase\n"))
+    assert (
+        run(capsys, "create-user", "ops@example.com", "--role", "admin", "--password-stdin")[0] == 0
+    )
+    asyncio.run(_seed(Settings(), only_if_empty=True))
+    out = capsys.readouterr().out
+    assert "demo data not loaded" in out
+    assert "tandem-demo" not in out
+    db = sqlite3.connect(data_dir / "tandem.db")
+    assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 1

@@ -6,9 +6,11 @@ relies on, and that every TANDEM_* name in them is a real setting.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,7 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
+from app.cli import build_parser, cmd_create_user, cmd_worker, cmd_worker_probe, main
 from app.core.config import Settings
+from app.core.security import verify_password
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -245,7 +249,7 @@ def test_api_leaves_jobs_to_the_worker() -> None:
 
 def test_worker_runs_tandem_worker_without_the_http_healthcheck() -> None:
     worker = services()["worker"]
-    assert command_text(worker.get("command")).split()[-2:] == ["tandem", "worker"]
+    assert command_text(worker.get("command")).split()[:2] == ["tandem", "worker"]
     # Without its own healthcheck the worker would inherit the image's, which probes an HTTP
     # server the worker does not run, and so be reported unhealthy forever.
     healthcheck = worker.get("healthcheck")
@@ -253,6 +257,22 @@ def test_worker_runs_tandem_worker_without_the_http_healthcheck() -> None:
     if healthcheck.get("disable") is not True:
         assert healthcheck.get("test"), "the worker's healthcheck has no test"
         assert "/livez" not in command_text(healthcheck["test"])
+
+
+def test_worker_healthcheck_probes_the_file_the_worker_beats() -> None:
+    worker = services()["worker"]
+    command = build_parser().parse_args(command_text(worker["command"]).split()[1:])
+    assert command.func is cmd_worker
+    assert command.heartbeat_file is not None
+    test = worker["healthcheck"]["test"]
+    assert test[0] == "CMD"
+    probe = build_parser().parse_args(test[2:])
+    assert test[1] == "tandem"
+    assert probe.func is cmd_worker_probe
+    assert probe.heartbeat_file == command.heartbeat_file
+    # Several missed beats before the worker counts as unhealthy.
+    interval = Settings.model_fields["worker_heartbeat_seconds"].default
+    assert probe.max_age >= 3 * interval
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -396,6 +416,94 @@ def test_migrations_sit_beside_the_app_package() -> None:
     root = placed["app"].parent
     assert placed["alembic"] == root / "alembic"
     assert placed["alembic.ini"] == root / "alembic.ini"
+
+
+def test_no_remote_syntax_directive() -> None:
+    """A `# syntax=` parser directive makes BuildKit fetch a frontend image from a registry."""
+    for line in DOCKERFILE.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        assert not re.match(r"#\s*syntax\s*=", line, re.IGNORECASE), line
+
+
+def _uninstalls(instruction: Instruction) -> set[str]:
+    found: set[str] = set()
+    for match in re.finditer(r"pip uninstall ((?:--?[\w-]+ )*)([\w\- ]+)", instruction.arguments):
+        found |= set(match.group(2).split())
+    return found
+
+
+def test_pip_and_setuptools_are_not_in_the_runtime_image() -> None:
+    build, runtime = dockerfile_stages()[0], final_stage()
+    # The venv loses them after its last install, so the copy to the final stage has none ...
+    runs = build.all("RUN")
+    last_install = max(i for i, run in enumerate(runs) if "pip install" in run.arguments)
+    tail = runs[last_install:]
+    assert any({"pip", "setuptools"} <= _uninstalls(run) for run in tail)
+    for run in tail:
+        after = run.arguments.split("pip uninstall", 1)[-1]
+        assert "pip install" not in after, "something is installed after pip is removed"
+    # ... and the base image's interpreter loses them too.
+    assert any(
+        {"pip", "setuptools"} <= _uninstalls(run) and "/usr/local/bin/python" in run.arguments
+        for run in runtime.all("RUN")
+    )
+    assert all("pip install" not in run.arguments for run in runtime.all("RUN"))
+
+
+# --- First admin under compose -----------------------------------------------------------------
+
+
+def readme_bootstrap_command() -> tuple[str, list[str]]:
+    """The README's first-admin command: the input it pipes and the `docker compose` words."""
+    text = (ROOT / "README.md").read_text().replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if "docker compose run" in line)
+    piped, _, command = line.partition("|")
+    return piped.strip(), command.split()
+
+
+def test_the_readme_creates_the_first_admin_with_a_one_off_container() -> None:
+    piped, words = readme_bootstrap_command()
+    assert words[:3] == ["docker", "compose", "run"]
+    service = next(w for w in words[3:] if not w.startswith("-"))
+    options = words[3 : words.index(service)]
+    assert "--rm" in options  # no container left behind
+    assert "-T" in options  # no TTY, so the piped password reaches stdin
+    assert service in services()
+    assert environment(services()[service]).get("TANDEM_DATABASE_URL")
+    # It runs after the migrations, as compose starts the service's dependencies first.
+    assert depends_on(services()[service]).get("migrate") == "service_completed_successfully"
+    args = build_parser().parse_args(words[words.index("tandem") + 1 :])
+    assert args.func is cmd_create_user
+    assert args.role == "admin"
+    assert args.password_stdin  # the password never appears in a process list or history
+    assert piped.startswith("printf")
+    assert "$" in piped
+
+
+def test_the_readme_bootstrap_command_creates_an_admin(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Run the README's `tandem create-user` words with the service's environment (the
+    database swapped for a migrated SQLite file): an admin who can sign in."""
+    _, words = readme_bootstrap_command()
+    service = next(w for w in words[3:] if not w.startswith("-"))
+    given = {"TANDEM_SECRET_KEY": "s" * 48, "POSTGRES_PASSWORD": "pw0123456789"}
+    monkeypatch.chdir(tmp_path)
+    for key in list(os.environ):
+        if key.startswith("TANDEM_"):
+            monkeypatch.delenv(key)
+    for key, value in environment(services()[service]).items():
+        monkeypatch.setenv(key, interpolate(value, given))
+    monkeypatch.setenv("TANDEM_DATABASE_URL", f"sqlite:///{tmp_path / 'compose.db'}")
+    monkeypatch.setenv("TANDEM_DATA_DIR", str(tmp_path))
+    assert main(["migrate"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-admin-passphrase-for-ops\n"))
+    assert main(words[words.index("tandem") + 1 :]) == 0
+    with sqlite3.connect(tmp_path / "compose.db") as db:
+        role, password_hash = db.execute("SELECT role, password_hash FROM users").fetchone()
+    assert role == "admin"
+    assert verify_password(password_hash, "a-long-admin-passphrase-for-ops")
 
 
 # --- .dockerignore ---------------------------------------------------------------------------

@@ -54,7 +54,12 @@ async def test_livez_answers_without_a_database(unreachable_app):
 async def test_readyz_on_the_migrated_database(client):
     response = await client.get("/readyz")
     assert response.status_code == 200, response.text
-    assert response.json() == {"status": "ready", "database": "ok", "migrations": "at head"}
+    assert response.json() == {
+        "status": "ready",
+        "database": "ok",
+        "migrations": "at head",
+        "workers": {"alive": 0, "last_heartbeat_at": None},
+    }
     assert "retry-after" not in response.headers
 
 
@@ -77,6 +82,7 @@ async def test_readyz_when_the_database_is_not_migrated(unmigrated_app):
     assert body["status"] == "not_ready"
     assert body["database"] == "ok"
     assert body["migrations"] != "at head"
+    assert body["workers"] is None
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,8 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("api_clients", "revoke"): Permission(ADMIN, None),
     ("hm_profiles", "get"): Permission(EVERYONE, "users:read"),
     ("hm_profiles", "update"): Permission(EVERYONE, "users:write"),
+    ("organisation", "get"): Permission(EVERYONE, "organisation:read"),
+    ("organisation", "update"): Permission(ADMIN, "organisation:write"),
     ("intake_questions", "list"): Permission(EVERYONE, "intakes:read"),
     ("intake_questions", "manage"): Permission(ADMIN, None),
     ("intakes", "list"): Permission(EVERYONE, "intakes:read"),

@@ -24,8 +24,10 @@ from app.models.base import table_of
 from app.models.candidates import Application, BriefingLink, Candidate
 from app.models.identity import User
 from app.models.intakes import HmProfile, Intake
+from app.models.interviews import Interview
 from app.models.plans import InterviewPlan
 from app.platform.events import record_event
+from app.services.pipeline import briefing_facts as facts
 from app.services.pipeline.applications import load_for_change
 
 _link = table_of(BriefingLink).c
@@ -62,6 +64,8 @@ LOGISTICS = {
     "sound beforehand.",
     "phone": "A phone call to the number you gave us.",
     "onsite": "At our office{where}. Bring a photo ID for reception.",
+    "video_booked": "A video call: join with the link above a few minutes early, and test "
+    "your camera and sound beforehand.",
 }
 DEFAULT_LINK_DAYS = 14
 TOKEN_BYTES = 24
@@ -90,6 +94,37 @@ async def _profiles(session: AsyncSession, user_ids: list[uuid.UUID]) -> dict[st
     }
 
 
+def _stage_of(
+    stages: list[dict[str, Any]], application: Application, stage_id: str | None
+) -> dict[str, Any] | None:
+    if stage_id is not None:
+        stage = next((s for s in stages if s["id"] == stage_id), None)
+        if stage is None:
+            raise ValidationFailed(
+                "The intake's plan has no such stage.",
+                errors=[FieldProblem("query.stage", "no such stage", "unknown_stage")],
+            )
+        return stage
+    return next((s for s in stages if s["id"] == application.stage), None)
+
+
+def _logistics(stage_format: str, where: str, interview: Interview | None) -> str:
+    if interview is not None and interview.video_url:
+        return LOGISTICS["video_booked"]
+    return LOGISTICS.get(stage_format, "").format(where=where)
+
+
+def _people_met(
+    people: dict[str, dict[str, Any]], met: list[tuple[uuid.UUID, bool]], manager_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    """Who the candidate meets; the hiring manager is flagged (their bio is told above)."""
+    return [
+        {**people[str(user_id)], "is_hiring_manager": user_id == manager_id, "observing": observing}
+        for user_id, observing in met
+        if str(user_id) in people
+    ]
+
+
 async def build(
     session: AsyncSession, application: Application, stage_id: str | None
 ) -> dict[str, Any]:
@@ -104,22 +139,23 @@ async def build(
         else None
     )
     stages = plan.stages if plan else []
-    stage = None
-    if stage_id is not None:
-        stage = next((s for s in stages if s["id"] == stage_id), None)
-        if stage is None:
-            raise ValidationFailed(
-                "The intake's plan has no such stage.",
-                errors=[FieldProblem("query.stage", "no such stage", "unknown_stage")],
-            )
-    elif application.stage in {s["id"] for s in stages}:
-        stage = next(s for s in stages if s["id"] == application.stage)
-    pool = [uuid.UUID(u) for u in (stage["interviewer_pool"] if stage else [])]
-    people = await _profiles(session, [intake.hiring_manager_id, *pool])
+    stage = _stage_of(stages, application, stage_id)
+    interview = (
+        await facts.scheduled_interview(session, application.id, stage["id"]) if stage else None
+    )
+    # The panel when the interview is booked; until then, the stage's interviewer pool.
+    met = (
+        facts.panel_ids(interview)
+        if interview
+        else [(uuid.UUID(u), False) for u in (stage["interviewer_pool"] if stage else [])]
+    )
+    people = await _profiles(session, [intake.hiring_manager_id, *(u for u, _ in met)])
     manager = people.get(str(intake.hiring_manager_id), {})
     where = f" in {intake.location}" if intake.location else ""
     return {
         "candidate_name": candidate.full_name.split()[0] if candidate.full_name else "",
+        "organisation": await facts.organisation(session),
+        "contact": await facts.contact(session, intake.recruiter_id),
         "role": {
             "title": intake.title,
             "department": intake.department,
@@ -130,10 +166,7 @@ async def build(
             "ideal_candidate": intake.ideal_candidate,
         },
         "hiring_manager": manager,
-        "process": [
-            {"name": s["name"], "kind": s["kind"], "duration_minutes": s["duration_minutes"]}
-            for s in stages
-        ],
+        "process": facts.process(stages, stage["id"] if stage else None),
         "stage": None
         if stage is None
         else {
@@ -141,14 +174,15 @@ async def build(
             "kind": stage["kind"],
             "format": stage["format"],
             "duration_minutes": stage["duration_minutes"],
-            "interviewers": [people[str(u)] for u in pool if str(u) in people],
+            "interview": facts.when(interview) if interview else None,
+            "interviewers": _people_met(people, met, intake.hiring_manager_id),
             # In plain words: names and descriptions, never questions or rubrics.
             "what_we_look_at": [
                 {"name": c["name"], "description": c.get("description")}
                 for c in stage["competencies"]
             ],
             "how_to_prepare": PREPARATION.get(stage["kind"], PREPARATION["other"]),
-            "logistics": LOGISTICS.get(stage["format"], "").format(where=where),
+            "logistics": _logistics(stage["format"], where, interview),
         },
     }
 

@@ -18,6 +18,7 @@ from app.core.clock import utcnow
 from app.core.context import Actor, actor_var
 from app.core.db import Database
 from app.core.errors import NotFound
+from app.core.ids import new_id
 from app.core.principal import Principal
 from app.models.base import table_of
 from app.models.candidates import (
@@ -61,7 +62,7 @@ async def start(
     if intake_id is not None:
         # Applying in bulk needs the same rights as applying one by one.
         await application_service.intake_taking_candidates(session, principal, intake_id)
-    job_id = uuid.uuid4()
+    job_id = new_id()
     stored = await storage.save(f"imports/{job_id}.{file_format}", chunks)
     job = ImportJob(
         id=job_id,

@@ -49,6 +49,7 @@ async def create_competency(session: AsyncSession, data: CompetencyCreate) -> Co
         description=data.description,
         category=data.category,
         rubric=data.rubric.as_dict(),
+        listen_for=data.listen_for,
     )
     session.add(competency)
     try:

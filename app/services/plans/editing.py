@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.db import Database
 from app.core.errors import FieldProblem, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.core.etag import require_match
+from app.core.ids import new_id
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
 from app.core.roles import Role
@@ -194,8 +195,8 @@ async def copy_plan(
         raise Forbidden("Copy a plan for one of your intakes (send intake_id).")
     stages = []
     for stage in source.stages:
-        questions = [{**q, "id": str(uuid.uuid4())} for q in stage["questions"]]
-        stages.append({**stage, "id": str(uuid.uuid4()), "questions": questions})
+        questions = [{**q, "id": str(new_id())} for q in stage["questions"]]
+        stages.append({**stage, "id": str(new_id()), "questions": questions})
     plan = InterviewPlan(
         name=data.name or source.name,
         description=source.description,

@@ -29,6 +29,9 @@ DONT = (
     "discuss your rating with other interviewers before everyone has submitted",
     "promise an outcome, a salary or a start date",
 )
+LISTEN_FOR_DEFAULT = (
+    "A specific situation the candidate was in, what they did themselves, and what came of it."
+)
 INTRO_MINUTES = 5
 WRAP_UP_MINUTES = 5
 
@@ -69,6 +72,18 @@ def _time_plan(duration: int, questions: int) -> list[dict[str, Any]]:
     return plan
 
 
+def _listen_for(competency: dict[str, Any], questions: list[dict[str, Any]]) -> str:
+    """The competency's own note; else what good answers to its questions look like."""
+    if competency.get("listen_for"):
+        return str(competency["listen_for"])
+    good = [
+        q["what_good_looks_like"]
+        for q in questions
+        if q["competency_id"] == competency["id"] and q.get("what_good_looks_like")
+    ]
+    return " ".join(dict.fromkeys(good)) or LISTEN_FOR_DEFAULT
+
+
 def build_kit(plan_name: str, plan_version: int, stage: Any) -> dict[str, Any]:
     """The kit document for one stage."""
     names = {c["id"]: c["name"] for c in stage["competencies"]}
@@ -76,9 +91,7 @@ def build_kit(plan_name: str, plan_version: int, stage: Any) -> dict[str, Any]:
         {
             **c,
             "rubric": c.get("rubric") or {},
-            "listen_for": (c.get("rubric") or {}).get("4")
-            or (c.get("rubric") or {}).get("3")
-            or "Concrete examples of this competency.",
+            "listen_for": _listen_for(c, stage["questions"]),
         }
         for c in stage["competencies"]
     ]

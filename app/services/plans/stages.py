@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import FieldProblem, NotFound, ValidationFailed
+from app.core.ids import new_id
 from app.models.base import table_of
 from app.models.identity import User
 from app.models.plans import Competency
@@ -68,7 +69,7 @@ class _StageBuilder:
     seen_stage_ids: set[str] = field(default_factory=set)
 
     def stage(self, at: str, stage: StageIn) -> dict[str, Any]:
-        stage_id = str(stage.id) if stage.id else str(uuid.uuid4())
+        stage_id = str(stage.id) if stage.id else str(new_id())
         if stage.id and stage_id not in self.known_stage_ids:
             self.problem(f"{at}.id", "no such stage in this plan", "unknown_stage")
         if stage_id in self.seen_stage_ids:
@@ -108,6 +109,7 @@ class _StageBuilder:
                     "name": competency.name,
                     "description": competency.description,
                     "rubric": competency.rubric,
+                    "listen_for": competency.listen_for,
                 }
             )
         return embedded
@@ -117,7 +119,7 @@ class _StageBuilder:
             self.problem(
                 f"{at}.competency_id", "must be one of the stage's competencies", "not_in_stage"
             )
-        question_id = str(question.id) if question.id else str(uuid.uuid4())
+        question_id = str(question.id) if question.id else str(new_id())
         if question.id and question_id not in self.known_question_ids:
             self.problem(f"{at}.id", "no such question", "unknown")
         return {

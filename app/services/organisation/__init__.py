@@ -1,0 +1,1 @@
+"""The organisation: how the company presents itself (name, logo, careers contact)."""
