@@ -12,6 +12,7 @@ from app.platform.jobs import register_job
 from app.services.interviews import reminders
 from app.services.pipeline import hm_reviews, imports
 from app.services.plans import training
+from app.services.transcripts import recordings
 
 
 def register_job_kinds() -> None:
@@ -23,3 +24,9 @@ def register_job_kinds() -> None:
     )
     register_job("evaluations.remind", reminders.remind_job, every=timedelta(minutes=5))
     register_job(imports.IMPORT_JOB, imports.run_job, manages_transactions=True)
+    register_job(
+        recordings.RETENTION_JOB,
+        recordings.retention_job,
+        every=timedelta(hours=1),
+        manages_transactions=True,
+    )

@@ -44,12 +44,15 @@ from app.routers import (
     intake_comments,
     intake_questions,
     intakes,
+    interviewer_coaching,
     interviews,
     organisation,
     plans,
     profiles,
     public,
+    recordings,
     training,
+    transcripts,
     users,
 )
 from app.worker import Worker
@@ -159,6 +162,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         candidates.router,
         applications.router,
         interviews.router,
+        recordings.router,
+        transcripts.router,
+        transcripts.evaluations_router,
+        transcripts.intakes_router,
+        interviewer_coaching.router,
         debriefs.router,
         imports.router,
         users.router,
@@ -185,7 +193,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         trusted_proxy_count=settings.trusted_proxy_count,
         access_log_enabled=settings.access_log,
         extra_headers=_rate_limit_headers,
-        upload_limits={"/api/v1/imports": settings.max_upload_bytes},
+        upload_limits={
+            "/api/v1/imports": settings.max_upload_bytes,
+            r"^/api/v1/interviews/[^/]+/recording$": settings.recording_max_bytes,
+            r"^/api/v1/interviews/[^/]+/transcript$": settings.transcript_max_bytes,
+        },
     )
     if settings.cors_origins:
         # Outermost, so that every answer (a 413 or a 500 from the middleware above too)

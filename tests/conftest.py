@@ -42,6 +42,7 @@ from tests.support.harness import (
     start_app,
 )
 from tests.support.routes import router as support_router
+from tests.support.s3 import S3Server, s3_server
 
 PG_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -250,3 +251,10 @@ async def make_app(backend: Backend, app: FastAPI) -> AsyncIterator[MakeApp]:
     yield make
     for stop in reversed(stops):
         await stop()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto in server mode) on a local port, for this session."""
+    with s3_server() as server:
+        yield server

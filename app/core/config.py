@@ -52,6 +52,22 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=300, ge=5)
     worker_heartbeat_seconds: float = Field(default=15.0, ge=1, le=300)
 
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_dir: Path | None = None
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+
+    recording_max_bytes: int = Field(default=2 * 1024**3, ge=1024)
+    recording_retention_days: int = Field(default=180, ge=1)
+    transcript_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    transcript_engine: Literal["lexical", "semantic"] = "lexical"
+    salary_history_banned: bool = True
+
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     training_valid_days: int = Field(default=365, ge=1)
 
@@ -110,6 +126,17 @@ class Settings(BaseSettings):
             if self.secret_key and len(self.secret_key.get_secret_value()) < 32:
                 raise ConfigurationError("TANDEM_SECRET_KEY must be at least 32 characters")
         return self
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ConfigurationError("TANDEM_STORAGE_BACKEND=s3 needs TANDEM_S3_BUCKET")
+        return self
+
+    @property
+    def resolved_storage_dir(self) -> Path:
+        """Where the local storage backend keeps files (default: `files` in the data dir)."""
+        return self.storage_dir or self.data_dir / "files"
 
     @property
     def is_production(self) -> bool:

@@ -126,6 +126,12 @@ class UnsupportedMediaType(DomainError):
     title = "Unsupported media type"
 
 
+class RangeNotSatisfiable(DomainError):
+    status = 416
+    slug = "range-not-satisfiable"
+    title = "Range not satisfiable"
+
+
 class ValidationFailed(DomainError):
     status = 422
     slug = "validation-error"
@@ -178,6 +184,7 @@ PROBLEM_TYPES: dict[str, type[DomainError]] = {
         Forbidden,
         NotFound,
         MethodNotAllowed,
+        RangeNotSatisfiable,
         Conflict,
         InvalidState,
         DoubleBooked,

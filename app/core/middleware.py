@@ -66,8 +66,12 @@ class RequestContextMiddleware:
         upload_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
-        # Paths that take file uploads get their own, larger limit.
-        self.upload_limits = tuple((upload_limits or {}).items())
+        # Paths that take file uploads get their own limit: a path prefix, or a regular
+        # expression when the key starts with `^` (paths with an id in them).
+        self.upload_limits = tuple(
+            (re.compile(key) if key.startswith("^") else key, limit)
+            for key, limit in (upload_limits or {}).items()
+        )
         self.extra_headers = extra_headers
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
@@ -116,8 +120,9 @@ class RequestContextMiddleware:
 
         received = 0
         limit = self.max_body_bytes
-        for prefix, upload_limit in self.upload_limits:
-            if scope["path"].startswith(prefix):
+        path = scope["path"]
+        for rule, upload_limit in self.upload_limits:
+            if path.startswith(rule) if isinstance(rule, str) else rule.match(path):
                 limit = upload_limit
 
         async def limited_receive() -> Message:

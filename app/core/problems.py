@@ -194,6 +194,8 @@ def problem_openapi_responses(*statuses: int) -> dict[int | str, dict[str, Any]]
         409: "Conflict with the current state",
         412: "The If-Match ETag is stale",
         413: "Request body too large",
+        415: "Unsupported media type",
+        416: "The requested byte range is outside the file",
         422: "Invalid input; see `errors`",
         428: "If-Match header required",
         429: "Rate limited; see `Retry-After`",

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.demo import interviews as demo_interviews
+from app.demo import transcripts as demo_transcripts
 from app.models.candidates import (
     Application,
     ApplicationStatus,
@@ -208,4 +209,5 @@ async def seed_candidates(session: AsyncSession, intakes: dict[str, Intake]) -> 
                     )
     await session.flush()
     await demo_interviews.seed_interviews(session, intakes)
+    await demo_transcripts.seed_transcripts(session)
     return made

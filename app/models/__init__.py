@@ -50,6 +50,12 @@ from app.models.platform import (
     JobSchedule,
     WorkerHeartbeat,
 )
+from app.models.transcripts import (
+    Recording,
+    RecordingConsent,
+    Transcript,
+    TranscriptSegment,
+)
 
 __all__ = [
     "ApiClient",
@@ -83,10 +89,14 @@ __all__ = [
     "NotificationIntent",
     "OrganisationProfile",
     "RateLimitCounter",
+    "Recording",
+    "RecordingConsent",
     "RefreshToken",
     "Role",
     "StageChange",
     "TrainingRecord",
+    "Transcript",
+    "TranscriptSegment",
     "User",
     "WorkerHeartbeat",
     "metadata",

@@ -12,6 +12,7 @@ from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response
 from app.deps import RuntimeDep, SessionDep, require
+from app.platform.storage import storage_for
 from app.routers.base import api_router
 from app.schemas.imports import ImportRead
 from app.services.pipeline import import_files, imports
@@ -50,7 +51,7 @@ async def imports_create(
     job = await imports.start(
         session,
         principal,
-        runtime.settings.data_dir,
+        storage_for(runtime.settings),
         _chunks(file),
         file_name=file.filename,
         file_format=import_files.file_format_of(file.filename, format),

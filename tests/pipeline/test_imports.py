@@ -17,11 +17,13 @@ from app.core.roles import Role
 from app.models.base import table_of
 from app.models.candidates import Application
 from app.platform.runtime import Runtime
+from app.platform.storage import s3_client
 from app.worker import Worker
 from tests.support.candidates import CANDIDATES, UPSERT, count_candidates, new_candidate
 from tests.support.harness import Actor, AppFactory, MakeApiKey, MakeUser, asgi_client
 from tests.support.intakes import act
 from tests.support.pipeline import APPLICATIONS, pipeline
+from tests.support.s3 import S3Server, new_bucket
 
 IMPORTS = "/api/v1/imports"
 MAPPING = {
@@ -663,3 +665,24 @@ async def test_writes_during_a_long_import_do_not_fail(
     assert outcomes == [201, 201, 201]
     assert report["status"] == "completed", report
     assert report["created_count"] == 2000
+
+
+async def test_uploads_go_through_the_s3_backend_so_api_and_worker_need_no_shared_disk(
+    make_app, make_user: MakeUser, s3: S3Server, tmp_path
+):
+    """The API stores the upload in the bucket; a worker with another data directory (no
+    shared disk) reads it back from there."""
+    bucket = new_bucket(s3)
+    api = await make_app(**s3.settings(bucket))
+    worker_app = await make_app(storage_dir=tmp_path / "elsewhere", **s3.settings(bucket))
+    actor = await make_user(Role.RECRUITER)
+    content = csv_bytes(["Name", "E-mail"], [["Ada Lovelace", "ada-s3@example.com"]])
+    async with asgi_client(api) as http:
+        started = await upload(http, actor.headers, content, mapping=MAPPING)
+        assert started.status_code == 202, started.text
+        await Worker(worker_app.state.runtime).run_until_idle()
+        report = await act(http, actor, "GET", f"{IMPORTS}/{started.json()['id']}")
+    assert report.json()["status"] == "completed", report.text
+    assert counts(report.json()) == (1, 0, 0, 0)
+    listed = s3_client(api.state.runtime.settings).list_objects_v2(Bucket=bucket)
+    assert [o["Key"] for o in listed["Contents"]] == [f"imports/{started.json()['id']}.csv"]

@@ -51,7 +51,7 @@ async def test_other_lists_match_their_schemas(client, admin):
 
 def test_readme_documents_every_setting():
     readme = (ROOT / "README.md").read_text()
-    documented = set(re.findall(r"`(TANDEM_[A-Z_]+)`", readme))
+    documented = set(re.findall(r"`(TANDEM_[A-Z0-9_]+)`", readme))
     settings = {f"TANDEM_{name.upper()}" for name in Settings.model_fields}
     assert settings - documented == set(), "settings missing from the README table"
     assert documented - settings - {"TANDEM_TEST_DATABASE_URL"} == set(), (

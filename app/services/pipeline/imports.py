@@ -1,6 +1,7 @@
-"""Bulk candidate imports: a CSV or JSON Lines file, streamed to disk, processed by the worker
-in batches. Each row is all-or-nothing; re-running a file changes nothing (external ids and
-e-mail addresses find the candidates it already made)."""
+"""Bulk candidate imports: a CSV or JSON Lines file, streamed to the storage backend (a local
+directory or an S3-compatible bucket, so the API and the worker need not share a disk),
+processed by the worker in batches. Each row is all-or-nothing; re-running a file changes
+nothing (external ids and e-mail addresses find the candidates it already made)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
@@ -30,6 +30,7 @@ from app.models.candidates import (
 from app.models.platform import ExternalRef
 from app.platform.events import record_event
 from app.platform.jobs import enqueue
+from app.platform.storage import Storage, storage_for
 from app.services.pipeline import applications as application_service
 from app.services.pipeline.import_batches import Batch, report_error
 from app.services.pipeline.import_files import check_mapping, parse_row, read_rows
@@ -49,7 +50,7 @@ IMPORT_JOB = "imports.run"
 async def start(
     session: AsyncSession,
     principal: Principal,
-    data_dir: Path,
+    storage: Storage,
     chunks: AsyncIterator[bytes],
     *,
     file_name: str | None,
@@ -61,18 +62,13 @@ async def start(
     if intake_id is not None:
         # Applying in bulk needs the same rights as applying one by one.
         await application_service.intake_taking_candidates(session, principal, intake_id)
-    folder = anyio.Path(data_dir / "imports")
-    await folder.mkdir(parents=True, exist_ok=True)
     job_id = new_id()
-    target = folder / f"{job_id}.{file_format}"
-    async with await anyio.open_file(target, "wb") as out:
-        async for chunk in chunks:
-            await out.write(chunk)
+    stored = await storage.save(f"imports/{job_id}.{file_format}", chunks)
     job = ImportJob(
         id=job_id,
         file_format=file_format,
         file_name=(file_name or "")[:255] or None,
-        stored_path=str(target),
+        stored_path=stored.key,
         mapping=check_mapping(mapping),
         intake_id=intake_id,
         created_by_id=principal.user_id,
@@ -108,7 +104,7 @@ async def run_import(db: Database, import_id: uuid.UUID) -> None:
         # A retry starts over: rows already imported are found again and left unchanged.
         job.processed_rows = job.created_count = job.updated_count = job.unchanged_count = 0
         job.error_count, job.errors = 0, []
-        snapshot = {"path": Path(job.stored_path), "format": job.file_format, "map": job.mapping}
+        snapshot = {"key": job.stored_path, "format": job.file_format, "map": job.mapping}
         # The import acts for whoever uploaded it: events and stage history name them.
         uploader = Actor(user_id=job.created_by_id, api_client_id=job.api_client_id)
     acting = actor_var.set(uploader)
@@ -150,8 +146,18 @@ async def _run_and_report(db: Database, import_id: uuid.UUID, snapshot: dict[str
 
 async def _process(db: Database, import_id: uuid.UUID, snapshot: dict[str, Any]) -> int:
     """Every batch of the file; the number of data rows."""
+    key: str = snapshot["key"]
+    if Path(key).is_absolute():  # uploads stored before the storage backends: a local path
+        return await _process_file(db, import_id, Path(key), snapshot)
+    async with storage_for(db.settings).local_copy(key) as path:
+        return await _process_file(db, import_id, path, snapshot)
+
+
+async def _process_file(
+    db: Database, import_id: uuid.UUID, path: Path, snapshot: dict[str, Any]
+) -> int:
     seen_emails: dict[str, uuid.UUID] = {}
-    rows = read_rows(snapshot["path"], snapshot["format"])
+    rows = read_rows(path, snapshot["format"])
     total = 0
     while True:
         chunk = list(islice(rows, BATCH_ROWS))
