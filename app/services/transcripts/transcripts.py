@@ -212,30 +212,15 @@ async def store(
     application = await session.get(Application, interview.application_id)
     assert application is not None  # noqa: S101
     candidate = await session.get(Candidate, application.candidate_id)
-    transcript = await transcript_of(session, interview.id)
-    created = transcript is None
-    if transcript is None:
-        transcript = Transcript(
-            interview_id=interview.id,
-            intake_id=interview.intake_id,
-            application_id=interview.application_id,
-            candidate_id=application.candidate_id,
-            source_format=parsed.source_format,
-        )
-        session.add(transcript)
-        kept: dict[str, dict[str, Any]] = {}
-    else:
-        kept = {s["label"]: s for s in transcript.speakers}
-        await session.execute(
-            delete(TranscriptSegment).where(_segment.transcript_id == transcript.id)
-        )
+    transcript, kept = await _fresh_transcript(session, interview, application, parsed)
+    created = kept is None
     rows = _rows_of(parsed)
     labels = list(dict.fromkeys(row["speaker"] for row in rows))
     transcript.speakers = auto_speakers(
         labels,
         candidate.full_name if candidate else "",
         await panel_names(session, interview.id),
-        kept,
+        kept or {},
     )
     transcript.source_format, transcript.timed = parsed.source_format, parsed.timed
     transcript.segment_count = len(rows)
@@ -263,6 +248,26 @@ async def store(
         },
     )
     return transcript, created
+
+
+async def _fresh_transcript(
+    session: AsyncSession, interview: Interview, application: Application, parsed: ParsedTranscript
+) -> tuple[Transcript, dict[str, dict[str, Any]] | None]:
+    """The interview's transcript emptied of its segments (a new one if none); the speaker
+    map it had, by label (None for a new transcript)."""
+    transcript = await transcript_of(session, interview.id)
+    if transcript is None:
+        transcript = Transcript(
+            interview_id=interview.id,
+            intake_id=interview.intake_id,
+            application_id=interview.application_id,
+            candidate_id=application.candidate_id,
+            source_format=parsed.source_format,
+        )
+        session.add(transcript)
+        return transcript, None
+    await session.execute(delete(TranscriptSegment).where(_segment.transcript_id == transcript.id))
+    return transcript, {s["label"]: s for s in transcript.speakers}
 
 
 async def get_transcript(
