@@ -7,7 +7,7 @@
 `engines` compares what each engine finds on the three demo transcripts with what the demo's
 author knows was asked. `analyse` times parsing and analysing (and, through the API on SQLite,
 the whole import) of a generated 60-minute transcript. `upload` starts `tandem serve` on port
-18401 with the demo data and streams a 200 MB file to it, reading the server's peak RSS from
+18091 with the demo data and streams a 200 MB file to it, reading the server's peak RSS from
 /proc before and after. The semantic parts need the `ai` extra.
 """
 
@@ -33,7 +33,7 @@ from app.services.transcripts.matching import matcher_for, semantic_available
 from app.services.transcripts.parsing import parse
 
 PYTHON = sys.executable
-PORT = 18401
+PORT = 18091
 LEAD, CANDIDATE = "Iris Interviewer", "Casey Candidate"
 
 # What the author of each demo transcript asked, per competency of the technical stage (any of
