@@ -31,6 +31,7 @@ from app.demo.transcripts import FILES, demo_file
 from app.services.transcripts import analysis
 from app.services.transcripts.matching import matcher_for, semantic_available
 from app.services.transcripts.parsing import parse
+from app.services.transcripts.segments import Segment
 
 PYTHON = sys.executable
 PORT = 18091
@@ -69,13 +70,11 @@ def technical_stage() -> dict[str, Any]:
     return {"id": "technical", "competencies": competencies, "questions": questions}
 
 
-def segments_of(text: str) -> tuple[list[analysis.Segment], bool]:
+def segments_of(text: str) -> tuple[list[Segment], bool]:
     parsed = parse(text.encode(), "text/vtt")
     sides = {LEAD: "interviewer", CANDIDATE: "candidate"}
     out = [
-        analysis.Segment(
-            i, c.start_ms, c.end_ms, c.speaker, c.text, sides.get(c.speaker, "unknown"), None
-        )
+        Segment(i, c.start_ms, c.end_ms, c.speaker, c.text, sides.get(c.speaker, "unknown"), None)
         for i, c in enumerate(parsed.cues)
     ]
     return out, parsed.timed

@@ -30,6 +30,7 @@ from app.services.transcripts import analysis
 from app.services.transcripts.access import interview_for_media
 from app.services.transcripts.matching import matcher_for
 from app.services.transcripts.parsing import ParsedTranscript, parse
+from app.services.transcripts.segments import Segment, seconds
 
 _segment = table_of(TranscriptSegment).c
 _transcript = table_of(Transcript).c
@@ -110,13 +111,13 @@ async def stage_of(session: AsyncSession, interview: Interview) -> dict[str, Any
 
 def _segments_for_analysis(
     rows: list[dict[str, Any]], speakers: list[dict[str, Any]]
-) -> list[analysis.Segment]:
+) -> list[Segment]:
     by_label = {s["label"]: s for s in speakers}
     out = []
     for row in rows:
         who = by_label.get(row["speaker"], {})
         out.append(
-            analysis.Segment(
+            Segment(
                 position=row["position"],
                 start_ms=row["start_ms"],
                 end_ms=row["end_ms"],
@@ -339,8 +340,8 @@ def read_model(transcript: Transcript, rows: list[dict[str, Any]]) -> dict[str, 
     segments = [
         {
             "position": r["position"],
-            "start": analysis.seconds(r["start_ms"]),
-            "end": analysis.seconds(r["end_ms"]),
+            "start": seconds(r["start_ms"]),
+            "end": seconds(r["end_ms"]),
             "speaker": r["speaker"],
             "side": by_label.get(r["speaker"], {}).get("side", "unknown"),
             "user_id": by_label.get(r["speaker"], {}).get("user_id"),
@@ -355,7 +356,7 @@ def read_model(transcript: Transcript, rows: list[dict[str, Any]]) -> dict[str, 
         "source_format": transcript.source_format,
         "timed": transcript.timed,
         "segment_count": transcript.segment_count,
-        "duration": analysis.seconds(transcript.duration_ms),
+        "duration": seconds(transcript.duration_ms),
         "speakers": transcript.speakers,
         "engine": transcript.engine,
         "analysed_at": transcript.analysed_at,
