@@ -34,6 +34,7 @@ from app.models.interviews import (
     InterviewParticipant,
     NotificationIntent,
 )
+from app.models.market import MarketBenchmark, MarketDataset
 from app.models.organisation import OrganisationProfile
 from app.models.plans import (
     CalibrationExercise,
@@ -86,6 +87,8 @@ __all__ = [
     "InterviewPlanVersion",
     "Job",
     "JobSchedule",
+    "MarketBenchmark",
+    "MarketDataset",
     "NotificationIntent",
     "OrganisationProfile",
     "RateLimitCounter",

@@ -105,6 +105,7 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("transcripts", "write"): Permission(EVERYONE, "interviews:write"),
     ("transcripts", "search"): Permission(EVERYONE, "interviews:read"),
     ("coaching", "read"): Permission(EVERYONE, "insights:read"),
+    ("market", "read"): Permission(EVERYONE, "insights:read"),
     ("imports", "create"): Permission(STAFF, "candidates:write"),
     ("imports", "read"): Permission(STAFF, "candidates:write"),
     ("audit_events", "list"): Permission(ADMIN, "audit:read"),

@@ -1,0 +1,92 @@
+"""/api/v1/market: benchmark datasets and occupations with their pay percentiles."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Path, Query, Request, Response
+
+from app.core.principal import Principal
+from app.core.problems import problem_openapi_responses
+from app.core.responses import json_response, models_response
+from app.deps import PageDep, require, runtime_of
+from app.models.market import SocLevel
+from app.routers.base import api_router
+from app.schemas.common import SingleLine
+from app.schemas.market import (
+    MarketDatasetList,
+    MarketDatasetRead,
+    OccupationList,
+    OccupationMatch,
+    OccupationRead,
+)
+from app.services.market import queries
+
+router = api_router("/market", "Market data")
+
+DatasetQuery = Annotated[
+    uuid.UUID | None,
+    Query(description="A dataset's id; the default dataset when left out."),
+]
+SocCodePath = Annotated[
+    str,
+    Path(pattern=r"^\d{2}-\d{4}$", examples=["15-1252"], description="SOC code `NN-NNNN`."),
+]
+
+
+@router.get("/occupations", response_model=OccupationList, responses=problem_openapi_responses(404))
+async def market_occupations_list(
+    request: Request,
+    _principal: Annotated[Principal, require("market", "read")],
+    page: PageDep,
+    q: Annotated[
+        SingleLine | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="A job title; results are ranked by fuzzy match, best first.",
+        ),
+    ] = None,
+    level: Annotated[SocLevel | None, Query(description="Only this SOC level.")] = None,
+    dataset_id: DatasetQuery = None,
+) -> Response:
+    """Search occupations by title (ranked, best first), or list them all by SOC code."""
+    runtime = runtime_of(request)
+    result = await queries.list_occupations(
+        runtime.db,
+        runtime.cursors,
+        page,
+        query=q,
+        dataset_id=dataset_id,
+        level=level.value if level else None,
+    )
+    return models_response(request, OccupationMatch, result)
+
+
+@router.get(
+    "/occupations/{soc_code}",
+    response_model=OccupationRead,
+    responses=problem_openapi_responses(404),
+)
+async def market_occupations_get(
+    request: Request,
+    soc_code: SocCodePath,
+    _principal: Annotated[Principal, require("market", "read")],
+    dataset_id: DatasetQuery = None,
+) -> Response:
+    """One occupation's employment and pay percentiles (top-coded figures as "at least")."""
+    read = await queries.get_occupation(runtime_of(request).db, soc_code, dataset_id)
+    return json_response(read)
+
+
+@router.get("/datasets", response_model=MarketDatasetList)
+async def market_datasets_list(
+    request: Request,
+    _principal: Annotated[Principal, require("market", "read")],
+    page: PageDep,
+) -> Response:
+    """The benchmark datasets, oldest first; one of them is the default."""
+    runtime = runtime_of(request)
+    result = await queries.list_datasets(runtime.db, runtime.cursors, page)
+    return models_response(request, MarketDatasetRead, result)
