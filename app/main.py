@@ -174,6 +174,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         profiles.router,
         organisation.router,
         market.router,
+        market.intakes_router,
         applications.me_router,
         evaluations.router,
         evaluations.me_router,

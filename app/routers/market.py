@@ -1,4 +1,5 @@
-"""/api/v1/market: benchmark datasets and occupations with their pay percentiles."""
+"""/api/v1/market: benchmark datasets and occupations with their pay percentiles;
+/api/v1/intakes/{intake_id}/market-check and occupation suggestions for an intake."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from app.models.market import SocLevel
 from app.routers.base import api_router
 from app.schemas.common import SingleLine
 from app.schemas.market import (
+    MarketCheckRead,
     MarketDatasetList,
     MarketDatasetRead,
     OccupationList,
     OccupationMatch,
     OccupationRead,
+    OccupationSuggestionsRead,
 )
-from app.services.market import queries
+from app.services.market import check, queries
 
 router = api_router("/market", "Market data")
 
@@ -90,3 +93,37 @@ async def market_datasets_list(
     runtime = runtime_of(request)
     result = await queries.list_datasets(runtime.db, runtime.cursors, page)
     return models_response(request, MarketDatasetRead, result)
+
+
+intakes_router = api_router("/intakes", "Market data")
+
+
+@intakes_router.get(
+    "/{intake_id}/occupation-suggestions",
+    response_model=OccupationSuggestionsRead,
+    responses=problem_openapi_responses(404),
+)
+async def intakes_suggest_occupations(
+    request: Request,
+    intake_id: uuid.UUID,
+    principal: Annotated[Principal, require("intakes", "market_check")],
+    limit: Annotated[int, Query(ge=1, le=20, description="How many suggestions.")] = 5,
+) -> Response:
+    """The occupations that best match the intake's title, best first, with a confidence."""
+    read = await check.suggest_occupations(runtime_of(request).db, principal, intake_id, limit)
+    return json_response(read)
+
+
+@intakes_router.get(
+    "/{intake_id}/market-check",
+    response_model=MarketCheckRead,
+    responses=problem_openapi_responses(404),
+)
+async def intakes_get_market_check(
+    request: Request,
+    intake_id: uuid.UUID,
+    principal: Annotated[Principal, require("intakes", "market_check")],
+) -> Response:
+    """Where the intake's pay range sits in the market, labour supply, and warnings."""
+    read = await check.market_check(runtime_of(request).db, principal, intake_id)
+    return json_response(read)

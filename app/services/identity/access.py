@@ -64,6 +64,7 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ),
     ("intakes", "change_status"): Permission(STAFF, "intakes:write"),
     ("intakes", "read_revisions"): Permission(EVERYONE, "intakes:read"),
+    ("intakes", "market_check"): Permission(EVERYONE, "intakes:read"),
     ("intake_comments", "list"): Permission(EVERYONE, "intakes:read"),
     ("intake_comments", "create"): Permission(EVERYONE, "intakes:write", requires_user=True),
     ("intake_comments", "update"): Permission(EVERYONE, "intakes:write", requires_user=True),
