@@ -4,19 +4,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Path, Query, Request, Response
+from fastapi import File, Form, Path, Query, Request, Response, UploadFile
 
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, models_response
-from app.deps import PageDep, require, runtime_of
+from app.deps import PageDep, RuntimeDep, SessionDep, require, runtime_of
 from app.models.market import SocLevel
+from app.platform.storage import storage_for
 from app.routers.base import api_router
 from app.schemas.common import SingleLine
 from app.schemas.market import (
     MarketCheckRead,
+    MarketDatasetCreate,
     MarketDatasetList,
     MarketDatasetRead,
     OccupationList,
@@ -24,9 +27,10 @@ from app.schemas.market import (
     OccupationRead,
     OccupationSuggestionsRead,
 )
-from app.services.market import check, queries
+from app.services.market import check, imports, queries
 
 router = api_router("/market", "Market data")
+CHUNK = 256 * 1024
 
 DatasetQuery = Annotated[
     uuid.UUID | None,
@@ -81,6 +85,75 @@ async def market_occupations_get(
     """One occupation's employment and pay percentiles (top-coded figures as "at least")."""
     read = await queries.get_occupation(runtime_of(request).db, soc_code, dataset_id)
     return json_response(read)
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK):
+        yield chunk
+
+
+@router.post(
+    "/datasets",
+    status_code=202,
+    response_model=MarketDatasetRead,
+    responses=problem_openapi_responses(413),
+)
+async def market_datasets_create(
+    file: Annotated[
+        UploadFile,
+        File(
+            description="CSV: soc_code, title, soc_level, "
+            "employment, mean, p10, p25, median, p75, p90."
+        ),
+    ],
+    data: Annotated[MarketDatasetCreate, Form()],
+    principal: Annotated[Principal, require("market_datasets", "manage")],
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    """Upload your own benchmark table (CSV); the worker validates and loads it."""
+    dataset = await imports.start_import(
+        session, principal, storage_for(runtime.settings), _chunks(file), data
+    )
+    return json_response(
+        MarketDatasetRead.model_validate(dataset, from_attributes=True),
+        status_code=202,
+        headers={"Location": f"/api/v1/market/datasets/{dataset.id}"},
+    )
+
+
+@router.get(
+    "/datasets/{dataset_id}",
+    response_model=MarketDatasetRead,
+    responses=problem_openapi_responses(404),
+)
+async def market_datasets_get(
+    dataset_id: uuid.UUID,
+    _principal: Annotated[Principal, require("market", "read")],
+    session: SessionDep,
+) -> Response:
+    """A dataset: its status, how many rows loaded, and the rows left out with why."""
+    dataset = await imports.get_dataset(session, dataset_id)
+    return json_response(
+        MarketDatasetRead.model_validate(dataset, from_attributes=True), version=dataset.version
+    )
+
+
+@router.post(
+    "/datasets/{dataset_id}/make-default",
+    response_model=MarketDatasetRead,
+    responses=problem_openapi_responses(404),
+)
+async def market_datasets_make_default(
+    dataset_id: uuid.UUID,
+    _principal: Annotated[Principal, require("market_datasets", "manage")],
+    session: SessionDep,
+) -> Response:
+    """Use this dataset for occupation reads and market checks from now on."""
+    dataset = await imports.make_default(session, dataset_id)
+    return json_response(
+        MarketDatasetRead.model_validate(dataset, from_attributes=True), version=dataset.version
+    )
 
 
 @router.get("/datasets", response_model=MarketDatasetList)

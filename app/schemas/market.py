@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.pagination import Page
 from app.models.intakes import PayPeriod
 from app.models.market import DatasetStatus, SocLevel, WagePeriod
+from app.schemas.common import SingleLine
+from app.schemas.intakes import Currency
 
 Number = int | float
 
@@ -28,6 +32,18 @@ class DatasetSummary(BaseModel):
     period: WagePeriod
 
 
+class FieldError(BaseModel):
+    field: str = Field(examples=["p25"])
+    message: str = Field(examples=["not a number"])
+
+
+class DatasetRowErrors(BaseModel):
+    """A row of an imported file that was left out, and why."""
+
+    line: int = Field(examples=[7], description="Line in the file (the header is line 1).")
+    errors: list[FieldError]
+
+
 class MarketDatasetRead(DatasetSummary):
     """A benchmark dataset: the shipped BLS table or an organisation's own import."""
 
@@ -40,6 +56,9 @@ class MarketDatasetRead(DatasetSummary):
         description="Figures at or above this are not published (BLS `#`): reported as "
         "'at least' this value."
     )
+    errors: list[DatasetRowErrors] = Field(
+        description="Rows left out of an import, with what was wrong (the first 200)."
+    )
     checksum_sha256: str | None
     provenance: str | None
     created_at: datetime
@@ -47,6 +66,24 @@ class MarketDatasetRead(DatasetSummary):
 
 
 MarketDatasetList = Page[MarketDatasetRead]
+
+
+class MarketDatasetCreate(BaseModel):
+    """An organisation's own benchmark table, sent as form fields beside the CSV file."""
+
+    # Not `extra="forbid"`: the file arrives as a field of the same form.
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: Annotated[SingleLine, Field(min_length=1, max_length=200, examples=["Radford 2025 EU"])]
+    source: Annotated[SingleLine, Field(min_length=1, max_length=500)]
+    release: Annotated[SingleLine, Field(min_length=1, max_length=100, examples=["2025 Q1"])]
+    area: Annotated[SingleLine, Field(min_length=1, max_length=100, examples=["Netherlands"])]
+    currency: Currency
+    period: WagePeriod = WagePeriod.YEAR
+    top_code_floor: Annotated[Decimal | None, Field(gt=0, max_digits=14, decimal_places=2)] = None
+    make_default: bool = Field(
+        default=False, description="Use it for market checks once it is imported."
+    )
 
 
 class WageStatus(StrEnum):

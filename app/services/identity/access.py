@@ -107,6 +107,7 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("transcripts", "search"): Permission(EVERYONE, "interviews:read"),
     ("coaching", "read"): Permission(EVERYONE, "insights:read"),
     ("market", "read"): Permission(EVERYONE, "insights:read"),
+    ("market_datasets", "manage"): Permission(ADMIN, "insights:write"),
     ("imports", "create"): Permission(STAFF, "candidates:write"),
     ("imports", "read"): Permission(STAFF, "candidates:write"),
     ("audit_events", "list"): Permission(ADMIN, "audit:read"),
