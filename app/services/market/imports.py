@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
@@ -95,6 +95,9 @@ async def make_default(session: AsyncSession, dataset_id: uuid.UUID) -> MarketDa
 
 
 async def _set_default(session: AsyncSession, dataset_id: uuid.UUID) -> None:
+    # The shipped dataset's row serves as the lock: two concurrent switches take turns, and
+    # the second one's updates see the first one's default (one default, whoever wins).
+    await session.execute(select(_dataset.id).where(_dataset.builtin.is_(True)).with_for_update())
     await session.execute(
         update(MarketDataset)
         .where(_dataset.is_default.is_(True), _dataset.id != dataset_id)
