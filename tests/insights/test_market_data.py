@@ -260,3 +260,23 @@ async def test_access_people_and_api_keys(client, actors, make_api_key):
         f"{BASE}/occupations", params={"q": "nurse"}, headers=with_scope.headers()
     )
     assert search.status_code == 200
+
+
+async def test_malformed_list_parameters_are_422(client, actors):
+    headers = actors[Role.RECRUITER].headers
+    for params in (
+        {"q": "nurse", "cursor": "garbage"},
+        {"cursor": "garbage"},
+        {"level": "tiny"},
+        {"dataset_id": "not-a-uuid"},
+        {"q": "nurse", "limit": 0},
+        {"q": "nurse", "limit": 201},
+        {"q": "nurse\x00"},
+    ):
+        response = await client.get(f"{BASE}/occupations", params=params, headers=headers)
+        assert response.status_code == 422, (params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    odd = await client.get(
+        f"{BASE}/occupations", params={"q": "Ingénieur logiciel 日本"}, headers=headers
+    )
+    assert odd.status_code == 200
