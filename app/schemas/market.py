@@ -202,6 +202,16 @@ class MarketWarning(BaseModel):
     message: str
 
 
+class TimeToFill(BaseModel):
+    """How long similar roles (same SOC code) took here, agreed to filled, against the plan."""
+
+    filled_intakes: int = Field(examples=[4])
+    median_days: float = Field(examples=[45.0])
+    planned_days: int | None = Field(
+        examples=[30], description="Agreement (or today) to the intake's target fill date."
+    )
+
+
 class MarketCheckRead(BaseModel):
     """The intake against the market: pay position, supply and plain-language warnings."""
 
@@ -215,5 +225,8 @@ class MarketCheckRead(BaseModel):
     employment: int | None = Field(description="Labour supply: people employed in it.")
     pay: PayCompared
     must_have_count: int
+    time_to_fill: TimeToFill | None = Field(
+        description="The organisation's own history (at least 3 filled similar intakes)."
+    )
     summary: str = Field(examples=["Max is at p38, min is at p12 (Software Developers)."])
     warnings: list[MarketWarning]

@@ -4,13 +4,17 @@ conversion, currency mismatch, warnings, access."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from app.core.roles import Role
+from app.models.intakes import Intake
+from app.platform.runtime import Runtime
 from tests.support.harness import Actor, MakeApiKey
-from tests.support.intakes import BASE, act, intake_body
+from tests.support.intakes import BASE, act, agreed_intake, intake_body
 
 
 async def make_intake(client: Any, actors: dict[Role, Actor], **fields: Any) -> str:
@@ -246,3 +250,54 @@ async def test_access_is_the_intakes(client, actors, make_user, make_api_key: Ma
     assert missing.status_code == 404
     bad = await act(client, actors[Role.ADMIN], "GET", f"{BASE}/not-a-uuid/market-check")
     assert bad.status_code == 422
+
+
+async def filled_intakes_taking(
+    client: Any, runtime: Runtime, actors: dict[Role, Actor], *days: int
+) -> None:
+    """Intakes for 15-1252 agreed, opened and filled through the API, then dated so that
+    agreement to filled took the given days."""
+    for taken in days:
+        url = await agreed_intake(client, actors[Role.RECRUITER], actors[Role.HIRING_MANAGER])
+        for step in ("open", "mark-filled"):
+            done = await act(client, actors[Role.RECRUITER], "POST", f"{url}/{step}")
+            assert done.status_code == 200, done.text
+        async with runtime.db.unit_of_work(write=True) as session:
+            intake = await session.get(Intake, uuid.UUID(url.rsplit("/", 1)[1]))
+            assert intake is not None
+            assert intake.filled_at is not None
+            intake.agreed_at = intake.filled_at - timedelta(days=taken)
+
+
+async def test_target_fill_date_against_the_organisations_own_history(client, runtime, actors):
+    soon = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    later = (datetime.now(UTC).date() + timedelta(days=90)).isoformat()
+    await filled_intakes_taking(client, runtime, actors, 40, 60)
+    rushed = await make_intake(
+        client,
+        actors,
+        salary_min=120000,
+        salary_max=150000,
+        target_fill_date=soon,
+        shortlist_due_date=None,
+    )
+    check = await market_check(client, actors[Role.RECRUITER], rushed)
+    assert check["time_to_fill"] is None  # two filled intakes are not yet a history
+    assert codes(check) == []
+    await filled_intakes_taking(client, runtime, actors, 50)
+    check = await market_check(client, actors[Role.RECRUITER], rushed)
+    assert check["time_to_fill"] == {"filled_intakes": 3, "median_days": 50.0, "planned_days": 30}
+    assert codes(check) == ["target_fill_shorter_than_history"]
+    assert "median of 50 days" in check["warnings"][0]["message"]
+    await filled_intakes_taking(client, runtime, actors, 70)
+    relaxed = await make_intake(
+        client, actors, salary_min=120000, salary_max=150000, target_fill_date=later
+    )
+    check = await market_check(client, actors[Role.RECRUITER], relaxed)
+    assert check["time_to_fill"] == {"filled_intakes": 4, "median_days": 55.0, "planned_days": 90}
+    assert codes(check) == []
+    # Another occupation has no history of its own.
+    nurse = await make_intake(
+        client, actors, soc_code="29-1141", target_fill_date=soon, shortlist_due_date=None
+    )
+    assert (await market_check(client, actors[Role.RECRUITER], nurse))["time_to_fill"] is None

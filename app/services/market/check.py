@@ -18,9 +18,10 @@ from app.schemas.market import (
     OccupationSuggestionsRead,
     PayCompared,
     PayPosition,
+    TimeToFill,
 )
 from app.services.intakes.queries import visible_row
-from app.services.market import figures, queries
+from app.services.market import figures, history, queries
 from app.services.market.matching import Match
 
 # A title match at least this good is used for the market check of an intake without a SOC
@@ -85,6 +86,7 @@ async def market_check(db: Database, principal: Principal, intake_id: uuid.UUID)
             f"The intake has {must_haves} must-haves. More than {MUST_HAVES_LIMIT} shrinks the "
             "pool sharply: keep the few that truly decide, and move the rest to nice-to-haves.",
         )
+    fill = await _time_to_fill(db, intake, row, warnings)
     return MarketCheckRead(
         intake_id=intake["id"],
         dataset=queries.summary(dataset),
@@ -94,6 +96,7 @@ async def market_check(db: Database, principal: Principal, intake_id: uuid.UUID)
         employment=row["employment"] if row is not None else None,
         pay=pay,
         must_have_count=must_haves,
+        time_to_fill=fill,
         summary=_summary(row, dataset, pay),
         warnings=list(warnings),
     )
@@ -131,6 +134,28 @@ async def _occupation(
     )
     row = await queries.benchmark(db, dataset, best.occupation.soc_code)
     return row, OccupationSource.SUGGESTED, confidence(best)
+
+
+async def _time_to_fill(
+    db: Database, intake: Mapping[str, Any], row: Mapping[str, Any] | None, warnings: _Warnings
+) -> TimeToFill | None:
+    """The organisation's median time to fill for the occupation, against the target date."""
+    if row is None:
+        return None
+    found = await history.time_to_fill(db, intake, row["soc_code"])
+    if found is None:
+        return None
+    planned = history.planned_days(intake)
+    if planned is not None and planned < found.median_days:
+        warnings.add(
+            "target_fill_shorter_than_history",
+            f"The target fill date leaves {planned} days; {row['title']} roles filled here took "
+            f"a median of {found.median_days:g} days from agreement to filled "
+            f"({found.filled} filled intakes). Plan for more time or expect to compromise.",
+        )
+    return TimeToFill(
+        filled_intakes=found.filled, median_days=found.median_days, planned_days=planned
+    )
 
 
 def _pay(
