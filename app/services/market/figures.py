@@ -71,49 +71,60 @@ def wages_note(row: Mapping[str, Any], floor: Decimal | None) -> str | None:
     return None
 
 
-def _known_points(
-    row: Mapping[str, Any],
-) -> list[tuple[int, Decimal | None]]:
-    """(percentile, value) with None for a top-coded value."""
-    return [(pct, row[name]) for pct, name in PERCENTILES]
+def _points(row: Mapping[str, Any]) -> list[tuple[int, Decimal | None]]:
+    """(percentile, value) of the published and the top-coded (None) percentiles; a percentile
+    that is simply not published is left out, so its neighbours are used instead."""
+    return [
+        (pct, row[name])
+        for pct, name in PERCENTILES
+        if row[name] is not None or name in row["top_coded"]
+    ]
+
+
+def _placed(shown: int | float, pct: Decimal, low: int, high: int) -> PayPosition:
+    percentile = int(pct.to_integral_value(rounding="ROUND_HALF_UP"))
+    return PayPosition(
+        value=shown, percentile=percentile, lower=low, upper=high, label=f"p{percentile}"
+    )
 
 
 def position(value: Decimal, row: Mapping[str, Any], floor: Decimal | None) -> PayPosition | None:
     """Where `value` sits among the row's percentiles (linear between neighbours); None when
     the row has no figures. A top-coded percentile bounds the answer instead of placing it."""
-    if not row["wages_available"]:
+    points = _points(row)
+    if not row["wages_available"] or not points:
         return None
-    points = _known_points(row)
     shown = number(value)
     first_pct, first_value = points[0]
-    if first_value is None:
+    if first_value is None:  # top-coded from the lowest percentile published
+        if floor is not None and value < floor:
+            return PayPosition(
+                value=shown,
+                percentile=None,
+                lower=None,
+                upper=first_pct,
+                label=f"below p{first_pct}",
+            )
         return PayPosition(
             value=shown, percentile=None, lower=None, upper=None, label="not placeable"
         )
     if value < first_value:
         return PayPosition(
-            value=shown, percentile=None, lower=None, upper=first_pct, label="below p10"
+            value=shown, percentile=None, lower=None, upper=first_pct, label=f"below p{first_pct}"
         )
     for (low_pct, low_value), (high_pct, high_value) in itertools.pairwise(points):
-        assert low_value is not None  # noqa: S101 - top-coding runs upward; checked below
         if high_value is None:
+            # Top-coding runs upward: everything from here on is at least the floor.
             return _bounded_by_top_code(shown, value, low_pct, high_pct, floor)
-        if value < high_value:
+        if low_value is not None and value < high_value:
             pct = low_pct + (high_pct - low_pct) * (value - low_value) / (high_value - low_value)
-            percentile = int(pct.to_integral_value(rounding="ROUND_HALF_UP"))
-            return PayPosition(
-                value=shown,
-                percentile=percentile,
-                lower=low_pct,
-                upper=high_pct,
-                label=f"p{percentile}",
-            )
+            return _placed(shown, pct, low_pct, high_pct)
     last_pct, last_value = points[-1]
     if value == last_value:
-        return PayPosition(
-            value=shown, percentile=last_pct, lower=last_pct, upper=None, label="p90"
-        )
-    return PayPosition(value=shown, percentile=None, lower=last_pct, upper=None, label="above p90")
+        return _placed(shown, Decimal(last_pct), last_pct, last_pct)
+    return PayPosition(
+        value=shown, percentile=None, lower=last_pct, upper=None, label=f"above p{last_pct}"
+    )
 
 
 def _bounded_by_top_code(
