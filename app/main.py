@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
 
 from fastapi import FastAPI, Request
@@ -103,10 +103,70 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+# Included in this order; FastAPI matches routes one by one in the order they were added.
+API_ROUTERS = (
+    intakes.router,
+    intake_comments.router,
+    intake_questions.router,
+    plans.router,
+    plans.competency_router,
+    training.router,
+    training.exercise_router,
+    candidates.router,
+    applications.router,
+    interviews.router,
+    recordings.router,
+    transcripts.router,
+    transcripts.evaluations_router,
+    transcripts.intakes_router,
+    interviewer_coaching.router,
+    debriefs.router,
+    imports.router,
+    users.router,
+    profiles.router,
+    organisation.router,
+    applications.me_router,
+    evaluations.router,
+    evaluations.me_router,
+    users.me_router,
+    auth.router,
+    api_clients.router,
+    audit.router,
+)
+
+
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     """Build the application. `background=False` skips the in-process worker (tests)."""
     settings = settings or Settings()
     runtime = Runtime.build(settings)
+    application = FastAPI(
+        title="Tandem API",
+        version=package.__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        generate_unique_id_function=_operation_id,
+        lifespan=_lifespan(runtime, settings, background=background),
+        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
+    )
+    application.state.runtime = runtime
+    install_problem_handlers(application)
+    application.add_exception_handler(IdempotentReplay, _replay)
+    for router in API_ROUTERS:
+        application.include_router(router)
+    application.include_router(health.router)
+    application.include_router(public.router)
+    _install_docs(application)
+    application.openapi = lambda: build_openapi(application)  # type: ignore[method-assign]
+    _add_middleware(application, settings, runtime)
+    return application
+
+
+def _lifespan(
+    runtime: Runtime, settings: Settings, *, background: bool
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """Connect the database and run the process's background tasks while the app serves."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -125,67 +185,21 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             await asyncio.gather(*tasks, return_exceptions=True)
             await runtime.db.dispose()
 
-    application = FastAPI(
-        title="Tandem API",
-        version=package.__version__,
-        description=DESCRIPTION,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url="/openapi.json",
-        generate_unique_id_function=_operation_id,
-        lifespan=lifespan,
-        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
-    )
-    application.state.runtime = runtime
-    install_problem_handlers(application)
+    return lifespan
 
-    async def on_replay(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, IdempotentReplay)  # noqa: S101
-        stored = exc.stored
-        headers = {**stored.headers, "Idempotent-Replayed": "true"}
-        headers.pop("content-type", None)
-        media_type = stored.headers.get("content-type")
-        return Response(
-            stored.body, status_code=stored.status, headers=headers, media_type=media_type
-        )
 
-    application.add_exception_handler(IdempotentReplay, on_replay)
+async def _replay(_request: Request, exc: Exception) -> Response:
+    """The stored response of an Idempotency-Key seen before, marked as a replay."""
+    assert isinstance(exc, IdempotentReplay)  # noqa: S101
+    stored = exc.stored
+    headers = {**stored.headers, "Idempotent-Replayed": "true"}
+    headers.pop("content-type", None)
+    media_type = stored.headers.get("content-type")
+    return Response(stored.body, status_code=stored.status, headers=headers, media_type=media_type)
 
-    for router in (
-        intakes.router,
-        intake_comments.router,
-        intake_questions.router,
-        plans.router,
-        plans.competency_router,
-        training.router,
-        training.exercise_router,
-        candidates.router,
-        applications.router,
-        interviews.router,
-        recordings.router,
-        transcripts.router,
-        transcripts.evaluations_router,
-        transcripts.intakes_router,
-        interviewer_coaching.router,
-        debriefs.router,
-        imports.router,
-        users.router,
-        profiles.router,
-        organisation.router,
-        applications.me_router,
-        evaluations.router,
-        evaluations.me_router,
-        users.me_router,
-        auth.router,
-        api_clients.router,
-        audit.router,
-    ):
-        application.include_router(router)
-    application.include_router(health.router)
-    application.include_router(public.router)
-    _install_docs(application)
-    application.openapi = lambda: build_openapi(application)  # type: ignore[method-assign]
 
+def _add_middleware(application: FastAPI, settings: Settings, runtime: Runtime) -> None:
+    """Request context (ids, limits, metrics, access log) inside CORS when origins are set."""
     application.add_middleware(
         RequestContextMiddleware,
         metrics=runtime.metrics,
@@ -203,7 +217,6 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         # Outermost, so that every answer (a 413 or a 500 from the middleware above too)
         # carries the CORS headers a browser needs to show it to the calling script.
         application.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
-    return application
 
 
 def _install_docs(application: FastAPI) -> None:

@@ -51,6 +51,27 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail="Request body too large")
 
 
+def _read_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, int, bytes]:
+    """The request id (the caller's when well-formed, else a new one), the declared body
+    length (-1 when absent or malformed) and the raw X-Forwarded-For."""
+    request_id = ""
+    content_length = -1
+    forwarded_for = b""
+    for name, value in headers:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _REQUEST_ID_RE.match(candidate):
+                request_id = candidate
+        elif name == b"content-length":
+            try:
+                content_length = int(value)
+            except ValueError:
+                content_length = -1
+        elif name == b"x-forwarded-for":
+            forwarded_for = value
+    return request_id or next_request_id(), content_length, forwarded_for
+
+
 class RequestContextMiddleware:
     """Wraps every HTTP request with its id, limits, metrics and a last-resort error handler."""
 
@@ -83,23 +104,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        request_id = ""
-        content_length = -1
-        forwarded_for = b""
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                candidate = value.decode("latin-1")
-                if _REQUEST_ID_RE.match(candidate):
-                    request_id = candidate
-            elif name == b"content-length":
-                try:
-                    content_length = int(value)
-                except ValueError:
-                    content_length = -1
-            elif name == b"x-forwarded-for":
-                forwarded_for = value
-        if not request_id:
-            request_id = next_request_id()
+        request_id, content_length, forwarded_for = _read_headers(scope["headers"])
         rid_token = request_id_var.set(request_id)
         addr_token = client_address_var.set(self._client_address(scope, forwarded_for))
         rid_header = (b"x-request-id", request_id.encode("latin-1"))
@@ -119,11 +124,7 @@ class RequestContextMiddleware:
             await send(message)
 
         received = 0
-        limit = self.max_body_bytes
-        path = scope["path"]
-        for rule, upload_limit in self.upload_limits:
-            if path.startswith(rule) if isinstance(rule, str) else rule.match(path):
-                limit = upload_limit
+        limit = self._body_limit(scope["path"])
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -143,22 +144,33 @@ class RequestContextMiddleware:
         except Exception as exc:
             await self._handle_unexpected(exc, scope, receive, send_with_id, state)
         finally:
-            elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "<unmatched>"
-            self.metrics.in_flight.dec()
-            self.metrics.observe_request(scope["method"], template, state["status"], elapsed)
-            if self.access_log_enabled:
-                access_log.info(
-                    "%s %s %s %.1fms",
-                    scope["method"],
-                    scope["path"],
-                    state["status"],
-                    elapsed * 1000,
-                    extra={"route": template, "status": state["status"]},
-                )
+            self._record(scope, state["status"], time.perf_counter() - started)
             request_id_var.reset(rid_token)
             client_address_var.reset(addr_token)
+
+    def _body_limit(self, path: str) -> int:
+        """The body limit of this path: an upload path's own, else the general one."""
+        limit = self.max_body_bytes
+        for rule, upload_limit in self.upload_limits:
+            if path.startswith(rule) if isinstance(rule, str) else rule.match(path):
+                limit = upload_limit
+        return limit
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        """Metrics and the access log line of a finished request."""
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "<unmatched>"
+        self.metrics.in_flight.dec()
+        self.metrics.observe_request(scope["method"], template, status, elapsed)
+        if self.access_log_enabled:
+            access_log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                elapsed * 1000,
+                extra={"route": template, "status": status},
+            )
 
     async def _handle_unexpected(
         self,
