@@ -50,25 +50,27 @@ async def interview_calendar(
     intake = await session.get(Intake, interview["intake_id"])
     assert candidate is not None  # noqa: S101 - foreign key
     assert intake is not None  # noqa: S101 - foreign key
-    panel: list[dict[str, Any]] = interview["interviewers"]
-    people = {
-        str(user.id): user
-        for user in (
-            await session.execute(
-                select(User).where(
-                    _user.id.in_([uuid.UUID(p["user_id"]) for p in panel] + [intake.recruiter_id])
-                )
-            )
-        ).scalars()
-    }
+    wanted = [uuid.UUID(p["user_id"]) for p in interview["interviewers"]] + [intake.recruiter_id]
+    users = await session.execute(select(User).where(_user.id.in_(wanted)))
+    people = {str(user.id): user for user in users.scalars()}
     cancelled = interview["status"] == InterviewStatus.CANCELLED
-    zone = ZoneInfo(interview["timezone"])
-
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = _event(interview, candidate, intake, base, cancelled=cancelled)
+    _add_people(event, interview["interviewers"], people, intake.recruiter_id)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def _event(
+    interview: dict[str, Any], candidate: Candidate, intake: Intake, base: str, *, cancelled: bool
+) -> Event:
+    """The event's identity, times in the interview's zone, description and place."""
+    zone = ZoneInfo(interview["timezone"])
     event = Event()
     event.add("uid", f"interview-{interview['id']}@tandem")
     event.add("sequence", interview["sequence"])
@@ -89,7 +91,14 @@ async def interview_calendar(
     location = interview["location"] or interview["video_url"]
     if location:
         event.add("location", location)
-    recruiter = people.get(str(intake.recruiter_id))
+    return event
+
+
+def _add_people(
+    event: Event, panel: list[dict[str, Any]], people: dict[str, User], recruiter_id: uuid.UUID
+) -> None:
+    """The intake's recruiter as organizer, the panel as attendees with their roles."""
+    recruiter = people.get(str(recruiter_id))
     if recruiter is not None:
         event.add("organizer", _address(recruiter))
     for member in panel:
@@ -104,6 +113,3 @@ async def interview_calendar(
                     RSVP="TRUE",
                 ),
             )
-    calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
