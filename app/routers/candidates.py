@@ -11,7 +11,15 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
+from app.deps import (
+    IdempotencyDep,
+    IfMatch,
+    OptionalIfMatch,
+    PageDep,
+    SessionDep,
+    require,
+    runtime_of,
+)
 from app.models.candidates import Candidate
 from app.routers.base import api_router
 from app.schemas.candidates import (
@@ -135,7 +143,7 @@ async def candidates_upsert_by_external_id(
     source: Annotated[SingleLine, Path(min_length=1, max_length=50)],
     external_id: ExternalPart,
     body: CandidateUpsert,
-    if_match: IfMatch,
+    if_match: OptionalIfMatch,
     _principal: Annotated[Principal, require("candidates", "update")],
     session: SessionDep,
 ) -> Response:

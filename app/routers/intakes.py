@@ -12,7 +12,15 @@ from app.core.pagination import PageResult
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
+from app.deps import (
+    IdempotencyDep,
+    IfMatch,
+    OptionalIfMatch,
+    PageDep,
+    SessionDep,
+    require,
+    runtime_of,
+)
 from app.models.intakes import Intake, IntakeStatus
 from app.routers.base import api_router
 from app.schemas.common import SequenceNumber, SingleLine
@@ -134,7 +142,7 @@ async def intakes_upsert_by_external_id(
     source: ExternalPart,
     external_id: ExternalPart,
     body: IntakeUpsert,
-    if_match: IfMatch,
+    if_match: OptionalIfMatch,
     principal: Annotated[Principal, require("intakes", "upsert")],
     session: SessionDep,
 ) -> Response:

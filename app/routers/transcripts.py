@@ -43,10 +43,12 @@ _TRANSCRIPT_BODY = {
 def _transcript_response(
     transcript: Transcript, rows: list[dict[str, object]], status_code: int = 200
 ) -> Response:
+    location = f"/api/v1/interviews/{transcript.interview_id}/transcript"
     return json_response(
         TranscriptRead.model_validate(service.read_model(transcript, rows)),
         status_code=status_code,
         version=transcript.version,
+        headers={"Location": location} if status_code == 201 else None,
     )
 
 
