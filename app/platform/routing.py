@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response, params
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from app.core.errors import UnsupportedMediaType
@@ -42,14 +43,20 @@ class TandemRoute(APIRoute):
             kwargs["description"] = rest.strip()
         super().__init__(path, endpoint, **kwargs)
 
-    async def _check_media_type(self, request: Request, form: bool) -> None:
-        """A body must come as the route declares it: FastAPI would pass other bytes on to
-        validation and answer a puzzling 422 about the body's type."""
-        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if _accepts(media_type, form) or not await request.body():
-            return
+    @staticmethod
+    def _media_type_error(request: Request, form: bool) -> UnsupportedMediaType | None:
+        """The 415 for a body sent as something the route does not parse (None if it is fine).
+
+        FastAPI hands such a body to validation as raw bytes, which answers a puzzling 422
+        about the body's type; the check runs only once validation failed, so credentials
+        and permissions are still checked first."""
+        headers = request.headers
+        has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+        media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if not has_body or _accepts(media_type, form):
+            return None
         expected = " or ".join(FORM_MEDIA) if form else JSON_MEDIA
-        raise UnsupportedMediaType(
+        return UnsupportedMediaType(
             f"Send the body as {expected} (with that Content-Type), not "
             f"{media_type or 'without a Content-Type'}."
         )
@@ -60,9 +67,13 @@ class TandemRoute(APIRoute):
         form = body is not None and isinstance(body.field_info, params.Form)
 
         async def route_handler(request: Request) -> Response:
-            if body is not None:
-                await self._check_media_type(request, form)
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except RequestValidationError:
+                error = self._media_type_error(request, form) if body is not None else None
+                if error is not None:
+                    raise error from None
+                raise
             claim: idempotency.Claim | None = getattr(request.state, "idempotency_claim", None)
             if claim is not None and response.status_code < 500:
                 await idempotency.complete(
