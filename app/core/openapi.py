@@ -21,153 +21,21 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from app.core.openapi_components import (
+    HEADERS,
+    PARAMETERS,
+    SECURITY_SCHEMES,
+    SERVERS,
+    TAGS,
+    header_ref,
+    is_shared_problem,
+    problem_responses,
+    response_ref,
+)
 from app.core.pagination import Page
-from app.core.principal import ON_BEHALF_OF_HEADER
-from app.core.problems import FieldError, Problem, problem_openapi_responses
+from app.core.problems import FieldError, Problem
 
-TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a URL, not a secret
-TAGS = [
-    {"name": "Authentication", "description": "Sign in, refresh, sign out."},
-    {
-        "name": "Intakes",
-        "description": "The signed standard kickoff per opening: requirements, deadlines, "
-        "revisions and sign-offs, comments and the question catalogue.",
-    },
-    {
-        "name": "Interview plans",
-        "description": "Competencies with rubrics, plans with stages and questions, "
-        "interviewer kits, panel readiness.",
-    },
-    {"name": "Training", "description": "Interviewer training towards qualification; calibration."},
-    {
-        "name": "Candidates",
-        "description": "People in the pipelines: dedupe by e-mail, upsert by ATS id, bulk imports.",
-    },
-    {
-        "name": "Applications",
-        "description": "A candidate in an intake's pipeline: stages and history, HM reviews, "
-        "the candidate's briefing and its public links.",
-    },
-    {
-        "name": "Interviews",
-        "description": "Scheduled meetings of a plan stage with a panel: reschedule, cancel, "
-        "complete, calendar invitations.",
-    },
-    {
-        "name": "Evaluations",
-        "description": "Scorecards: one per interviewer and interview, due by the intake's "
-        "feedback SLA; drafts, submission, amendments; suggested evidence.",
-    },
-    {
-        "name": "Debriefs",
-        "description": "Per application: the submitted scorecards side by side, and the "
-        "recorded decision with its rationale.",
-    },
-    {
-        "name": "Recordings and transcripts",
-        "description": "Recording consent and files; transcripts with speakers, analysis "
-        "(talk share, coverage, risky topics), evidence and coaching; transcript search.",
-    },
-    {"name": "Insights", "description": "Coaching reports per interviewer over time."},
-    {"name": "Users", "description": "People, their roles, their hiring-manager profiles."},
-    {"name": "Organisation", "description": "The company's profile on candidate briefings."},
-    {"name": "API clients", "description": "Integration keys, scoped and revocable (admins)."},
-    {"name": "Audit", "description": "Who did what, when, including reads of personal data."},
-    {
-        "name": "Public",
-        "description": "Pages for people without an account, such as the candidate's "
-        "briefing behind a shared link.",
-    },
-    {"name": "Operations", "description": "Health probes and metrics."},
-]
-SECURITY_SCHEMES = {
-    "UserToken": {
-        "type": "oauth2",
-        "description": "Sign in with e-mail and password; send the access token as a Bearer token.",
-        "flows": {"password": {"tokenUrl": TOKEN_URL, "scopes": {}}},
-    },
-    "ApiKey": {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "tnd_…",
-        "description": "An integration's API key, sent as `Authorization: Bearer tnd_…`.",
-    },
-}
-PARAMETERS = {
-    "OnBehalfOf": {
-        "name": ON_BEHALF_OF_HEADER,
-        "in": "header",
-        "required": False,
-        "description": "API keys with the `on_behalf_of` scope: act as this user (a user id). "
-        "Leave it out otherwise: when present it must be a UUID (else 422), and only such "
-        "keys may send it (else 403).",
-        "schema": {"type": "string", "format": "uuid"},
-    },
-    "IfMatch": {
-        "name": "If-Match",
-        "in": "header",
-        "required": True,
-        "description": "The `ETag` from your last read of the resource (`*` matches any). "
-        "Without it the answer is 428; when the resource changed since, 412.",
-        "schema": {"type": "string", "minLength": 1},
-    },
-    "IfMatchOptional": {
-        "name": "If-Match",
-        "in": "header",
-        "required": False,
-        "description": "Optional here: send the `ETag` from your last read to replace only "
-        "that version (412 if it changed since); leave it out to create or replace blindly.",
-        "schema": {"type": "string", "minLength": 1},
-    },
-}
-HEADERS: dict[str, dict[str, Any]] = {
-    "X-Request-ID": {
-        "description": "This request's id: the `X-Request-ID` you sent (1-128 of "
-        "`A-Z a-z 0-9 . _ : -`) or a new one. Quote it when reporting a problem.",
-        "schema": {"type": "string"},
-    },
-    "RateLimit-Policy": {
-        "description": 'The caller\'s request budget: `"budget";q=<requests>;w=<seconds>`.',
-        "schema": {"type": "string"},
-    },
-    "RateLimit": {
-        "description": 'What is left of the budget: `"budget";r=<remaining>;t=<seconds to reset>`.',
-        "schema": {"type": "string"},
-    },
-    "Retry-After": {
-        "description": "Seconds to wait before trying again.",
-        "schema": {"type": "integer", "minimum": 0},
-    },
-    "ETag": {
-        "description": "The strong entity tag of the resource's current version; send it in "
-        "`If-Match` to change the resource.",
-        "schema": {"type": "string"},
-        "example": '"3"',
-    },
-    "Location": {
-        "description": "The URL of the created resource.",
-        "schema": {"type": "string", "format": "uri-reference"},
-    },
-    "Link": {
-        "description": 'The next page (RFC 8288): `<…?cursor=…>; rel="next"`; absent on the '
-        "last page.",
-        "schema": {"type": "string"},
-    },
-    "Idempotent-Replayed": {
-        "description": "`true` when this is the stored response to an earlier request with the "
-        "same `Idempotency-Key` (nothing was done again).",
-        "schema": {"type": "string", "enum": ["true"]},
-    },
-}
 PROBE_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
-SERVERS = [{"url": "/", "description": "This server (paths are absolute from its root)"}]
-
-
-def header_ref(name: str) -> dict[str, str]:
-    """A reference to one of the shared response headers, for a route's own `responses`."""
-    if name not in HEADERS:
-        raise KeyError(name)
-    return {"$ref": f"#/components/headers/{name}"}
 
 
 def _marked(dependant: Dependant, attribute: str) -> bool:
@@ -281,24 +149,30 @@ def _share_header_parameters(op: _Operation) -> None:
 
 
 def _add_problems(op: _Operation) -> None:
+    """The statuses the traits imply, and the route's own plain problem responses, as
+    references to the shared problem responses; responses sorted by status."""
     responses: dict[str, Any] = op.operation["responses"]
-    for status, response in problem_openapi_responses(*sorted(op.problem_statuses())).items():
-        responses.setdefault(str(status), response)
+    for code in op.problem_statuses():
+        responses.setdefault(str(code), response_ref(code))
+    for status, response in responses.items():
+        if is_shared_problem(status, response):
+            responses[status] = response_ref(int(status))
     op.operation["responses"] = dict(
         sorted(responses.items(), key=lambda item: (not item[0].startswith("2"), item[0]))
     )
 
 
 def _add_headers(op: _Operation) -> None:
+    """The headers of the route's own responses (the shared problem responses have theirs)."""
     idempotent = op.header("Idempotency-Key") is not None
     for status, response in op.operation["responses"].items():
-        if not isinstance(response, dict) or "$ref" in response:
+        if "$ref" in response:
             continue
         names = ["X-Request-ID"]
         code = int(status) if status.isdigit() else 0
         if op.authenticated and code != 401:
             names += ["RateLimit", "RateLimit-Policy"]
-        if code in (429, 503) or (code == 409 and idempotent):
+        if code in (429, 503):
             names.append("Retry-After")
         if 200 <= code < 300:
             if _sends_etag(op.route) and code != 204:
@@ -307,8 +181,8 @@ def _add_headers(op: _Operation) -> None:
                 names.append("Location")
             if _is_list(op.route):
                 names.append("Link")
-        if idempotent and code < 500:
-            names.append("Idempotent-Replayed")
+            if idempotent:
+                names.append("Idempotent-Replayed")
         headers = response.setdefault("headers", {})
         for name in names:
             headers.setdefault(name, header_ref(name))
@@ -361,6 +235,7 @@ def build_openapi(application: FastAPI) -> dict[str, Any]:
     components["securitySchemes"] = SECURITY_SCHEMES
     components["parameters"] = PARAMETERS
     components["headers"] = HEADERS
+    components["responses"] = problem_responses()
     for op in _operations(application, schema["paths"]):
         if op.authenticated:
             op.operation["security"] = [{"UserToken": []}, {"ApiKey": []}]

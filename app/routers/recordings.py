@@ -11,7 +11,7 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.core.errors import RangeNotSatisfiable
-from app.core.openapi import header_ref
+from app.core.openapi_components import header_ref
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response
