@@ -114,7 +114,23 @@ async def get_if_match(
     return parse_if_match(if_match)
 
 
+async def get_optional_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="Optional: the ETag from your last read; 412 if it is stale.",
+        ),
+    ] = None,
+) -> list[str] | None:
+    return parse_if_match(if_match)
+
+
+# The service answers 428 without it: the OpenAPI document declares it required.
+get_if_match.if_match_required = True  # type: ignore[attr-defined]
 IfMatch = Annotated[list[str] | None, Depends(get_if_match)]
+# For create-or-replace by a natural key (an ATS id), where a blind write is allowed.
+OptionalIfMatch = Annotated[list[str] | None, Depends(get_optional_if_match)]
 
 
 async def get_page_request(
@@ -189,3 +205,6 @@ class IdempotentReplay(Exception):
 IdempotencyDep = Annotated[idempotency.Claim | None, Depends(idempotency_claim)]
 
 get_principal.authenticates = True  # type: ignore[attr-defined]
+# Routes on these can answer 503 while the database is away (documented by app.core.openapi).
+get_session.uses_database = True  # type: ignore[attr-defined]
+get_write_session.uses_database = True  # type: ignore[attr-defined]

@@ -64,15 +64,31 @@ Tandem makes the partnership between recruiters and hiring managers explicit and
 a signed standard intake per opening, a standard interview plan, candidates in a pipeline,
 evaluations against an SLA, events and webhooks for the ATS, and insights.
 
-**Conventions.** JSON with snake_case fields; UTC ISO 8601 timestamps; UUIDv7 ids.
-Errors are RFC 9457 `application/problem+json`. Lists use cursor pagination
-(`limit`, `cursor`, `next_cursor`, `Link: rel="next"`). `PATCH` needs `If-Match` with the
-resource's `ETag`. `POST` accepts `Idempotency-Key`. Every response carries `X-Request-ID`;
-authenticated ones carry `RateLimit` and `RateLimit-Policy`.
+**Conventions.** JSON with snake_case fields; UTC ISO 8601 timestamps; UUIDv7 ids. Request
+bodies are `application/json` (sign-in takes a form, uploads `multipart/form-data`, a
+transcript its file's own type); another media type is a 415. Errors are RFC 9457
+`application/problem+json` with a `type`, field problems in `errors` and the `request_id`.
+Lists use cursor pagination: `limit` (1-200, default 50) and `cursor`; the body is `{data,
+next_cursor, has_more}` and `Link: rel="next"` points at the next page. Unknown query
+parameters are ignored (a misspelt filter filters nothing, so check the names against this
+document).
+
+**Writes.** `PATCH`, and a `PUT` that replaces a profile, needs `If-Match` with the
+resource's `ETag`: 428 without it, 412 when it is stale (each operation says whether its
+`If-Match` is required; the external-id upserts take it optionally). `POST` accepts
+`Idempotency-Key`: the same key and body replay the stored response with
+`Idempotent-Replayed: true`; the same key with another body is a 422; a concurrent duplicate
+is a 409 with `Retry-After`. A created resource with its own URL answers 201 with `Location`
+and its `ETag`.
+
+**Headers on every response.** `X-Request-ID` (send your own, 1-128 of `A-Z a-z 0-9 . _ :
+-`, to correlate logs); authenticated ones also `RateLimit` and `RateLimit-Policy`. A 429
+(over the budget) and a 503 (database unavailable) carry `Retry-After` in seconds.
 
 **Authentication.** People sign in at `/api/v1/auth/token` (OAuth2 password flow) and send
-`Authorization: Bearer <access token>`. Integrations send `Authorization: Bearer tnd_…`
-with an API key, optionally acting for a user with `On-Behalf-Of`.
+`Authorization: Bearer <access token>`. Integrations send `Authorization: Bearer tnd_…` with
+an API key, optionally acting for a user with `On-Behalf-Of: <user id>` (keys with the
+`on_behalf_of` scope only). A present but empty or malformed `On-Behalf-Of` is a 422.
 """
 
 

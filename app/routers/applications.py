@@ -57,7 +57,12 @@ async def applications_create(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Put a candidate in an intake's pipeline (one active application per intake)."""
+    """Put a candidate in an intake's pipeline (one active application per intake).
+
+    The application starts in stage `applied` (or the `stage` given). The intake must be
+    open for candidates (409 otherwise), and a candidate has one active application per
+    intake (409).
+    """
     application = await applications.create_application(
         session, principal, body.candidate_id, body.intake_id, stage=body.stage, source=body.source
     )
@@ -78,7 +83,11 @@ async def applications_list(
     overdue: Annotated[bool, Query(description="Only HM reviews past their due time.")] = False,
     updated_since: AwareDatetime | None = None,
 ) -> Response:
-    """List applications on your intakes, filtered."""
+    """List applications on your intakes, filtered.
+
+    Filters combine; `overdue=true` keeps the applications whose hiring-manager review is
+    late. With `updated_since` the order is by change time, for syncing.
+    """
     runtime = runtime_of(request)
     result = await application_queries.list_applications(
         runtime.db,
@@ -134,7 +143,12 @@ async def applications_move(
     principal: Annotated[Principal, require("applications", "move")],
     session: SessionDep,
 ) -> Response:
-    """Move to `applied`, `shortlisted` (the HM's queue), `hm_review` or a plan stage."""
+    """Move to `applied`, `shortlisted` (the HM's queue), `hm_review` or a plan stage.
+
+    Every move is written to the stage history with who and when. Moving to `shortlisted`
+    starts the hiring manager's review clock (`hm_review_due_at`). Rejected, hired and
+    withdrawn applications cannot move (409).
+    """
     application = await applications.move(
         session, principal, application_id, body.stage, body.reason
     )
@@ -233,7 +247,13 @@ async def applications_get_briefing(
     ] = None,
 ) -> Response:
     """The candidate's prep pack for a stage: the hiring manager, the role, the stage, how to
-    prepare, logistics."""
+    prepare, logistics.
+
+    Only candidate-facing data: the organisation, the hiring manager's public profile, the
+    role's selling points, the stage's format and competencies, the booked interview's time
+    and panel, and the steps of the process. JSON by default; Markdown or HTML by `format`
+    or `Accept`.
+    """
     briefing = await briefings.briefing_for(session, principal, application_id, stage)
     chosen: str = format or next(
         (f for media, f in BRIEFING_MEDIA.items() if media in request.headers.get("accept", "")),
@@ -259,7 +279,11 @@ async def applications_share_briefing(
     runtime: RuntimeDep,
     body: BriefingLinkCreate | None = None,
 ) -> Response:
-    """Create a public, expiring link to the briefing for the candidate (shown once)."""
+    """Create a public, expiring link to the briefing for the candidate (shown once).
+
+    The link is shown only in this response (`url`); only a hash of its token is stored. It
+    expires after `expires_in_days` and can be revoked; views are counted.
+    """
     options = body or BriefingLinkCreate()
     link, token = await briefings.share(
         session,

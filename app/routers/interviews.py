@@ -49,7 +49,12 @@ async def interviews_create(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Schedule an interview for a plan stage (or record a past one); opens the evaluations."""
+    """Schedule an interview for a plan stage (or record a past one); opens the evaluations.
+
+    Checks that no one on the panel, nor the candidate, is booked at that time (409), and
+    that the lead is qualified for the stage (422 unless `override_reason` is given). Opens
+    one evaluation per lead and interviewer, due at the end plus the intake's feedback SLA.
+    """
     interview = await interviews.schedule(session, principal, body)
     return interview_response(interview, status_code=201)
 
@@ -128,7 +133,11 @@ async def interviews_complete(
     principal: Annotated[Principal, require("interviews", "complete")],
     session: SessionDep,
 ) -> Response:
-    """Mark an interview held; trainees' shadowing is counted on their training records."""
+    """Mark an interview held; trainees' shadowing is counted on their training records.
+
+    Only a scheduled interview that has started can be completed (409 otherwise). Shadow and
+    reverse-shadow trainees on the panel get the session counted on their training records.
+    """
     interview, _updates = await interviews.complete(session, principal, interview_id)
     return interview_response(interview)
 
@@ -157,7 +166,12 @@ async def interviews_get_calendar(
     principal: Annotated[Principal, require("interviews", "read")],
     session: SessionDep,
 ) -> Response:
-    """The interview as an iCalendar invitation (same UID across reschedules)."""
+    """The interview as an iCalendar invitation (same UID across reschedules).
+
+    `text/calendar`: times in the interview's time zone with its VTIMEZONE, the recruiter as
+    organizer, the panel as attendees. `SEQUENCE` grows with each reschedule; a cancelled
+    interview gives `METHOD:CANCEL`.
+    """
     body = await calendars.interview_calendar(
         runtime_of(request).db,
         session,

@@ -58,7 +58,12 @@ async def interview_plans_create(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Create a plan template, or a plan for an intake (attached to it)."""
+    """Create a plan template, or a plan for an intake (attached to it).
+
+    With `is_template` the plan is a template others copy; with `intake_id` it is that
+    intake's plan. Stages embed their competencies' rubrics as they are now, so later rubric
+    edits do not change the plan.
+    """
     return plan_response(await plans.create_plan(session, principal, body), status_code=201)
 
 
@@ -119,7 +124,11 @@ async def interview_plans_copy(
     _claim: IdempotencyDep,
     body: InterviewPlanCopy | None = None,
 ) -> Response:
-    """Copy a plan (usually a template) into an independent plan, optionally for an intake."""
+    """Copy a plan (usually a template) into an independent plan, optionally for an intake.
+
+    The copy gets new stage and question ids and records `copied_from_id`; later changes to
+    either plan do not touch the other. Retry safely with `Idempotency-Key`.
+    """
     plan = await plans.copy_plan(session, principal, plan_id, body or InterviewPlanCopy())
     return plan_response(plan, status_code=201)
 
@@ -161,7 +170,11 @@ async def interview_plans_get_kit(
     ] = None,
 ) -> Response:
     """A stage's interviewer kit: questions, rubrics, what to listen for, time plan, do's and
-    don'ts."""
+    don'ts.
+
+    For the interviewer preparing a stage. JSON by default; `format=markdown` or
+    `format=html` (or the matching `Accept`) gives a printable document.
+    """
     kit = await kits.get_kit(session, principal, plan_id, stage_id)
     chosen: str = format or next(
         (fmt for media, fmt in KIT_MEDIA.items() if media in request.headers.get("accept", "")),
@@ -180,7 +193,11 @@ async def interview_plans_get_readiness(
     session: SessionDep,
 ) -> Response:
     """For each stage: who in its pool is qualified, in training or untrained, and whether it
-    can be staffed."""
+    can be staffed.
+
+    Computed from the current plan version's interviewer pools and the training records; an
+    expired qualification counts as not qualified even before the hourly expiry job runs.
+    """
     result = await training_practice.readiness(session, principal, plan_id)
     return json_response(PlanReadiness.model_validate(result))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import phonenumbers
 from pydantic import (
@@ -126,6 +126,8 @@ class CandidateUpsert(CandidateCreate):
 class CandidateRead(BaseModel):
     """A candidate. Interviewers get a narrower view: `CandidateSummary`."""
 
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -156,6 +158,8 @@ CandidateList = Page[CandidateRead]
 
 class CandidateSummary(BaseModel):
     """What an interviewer sees of a candidate they interview."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     id: uuid.UUID
     full_name: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -85,6 +85,8 @@ class AmendmentRead(BaseModel):
 class EvaluationRead(BaseModel):
     """A scorecard. Content of an unsubmitted one is shown to its author only; `overdue` is
     true while it is not submitted after `due_at`."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(from_attributes=True)
 

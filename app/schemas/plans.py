@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -66,6 +66,8 @@ class CompetencyUpdate(BaseModel):
 
 
 class CompetencyRead(BaseModel):
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -193,6 +195,8 @@ class StageRead(BaseModel):
 
 class InterviewPlanRead(BaseModel):
     """A plan at its current version."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(from_attributes=True)
 

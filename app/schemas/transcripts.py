@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -89,6 +89,7 @@ class SpeakerRead(BaseModel):
 
 
 class TranscriptRead(BaseModel):
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
     id: uuid.UUID
     interview_id: uuid.UUID
     candidate_id: uuid.UUID
@@ -124,6 +125,8 @@ class SpeakersUpdate(BaseModel):
 
 class AnalysisRead(BaseModel):
     """The analysis of a transcript; see docs/transcripts.md for every definition."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(extra="allow")
 
