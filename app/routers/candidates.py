@@ -20,6 +20,7 @@ from app.schemas.candidates import (
     CandidateRead,
     CandidateUpdate,
     CandidateUpsert,
+    CandidateView,
 )
 from app.schemas.common import SingleLine
 from app.services.pipeline import candidates
@@ -79,7 +80,11 @@ async def candidates_list(
     source: Annotated[SingleLine | None, Query(max_length=100)] = None,
     updated_since: AwareDatetime | None = None,
 ) -> Response:
-    """Search candidates (interviewers see a summary of the people they interview)."""
+    """Search candidates (interviewers see a summary of the people they interview).
+
+    Each item is a `CandidateRead` (`view: full`) or, for interviewers, a `CandidateSummary`
+    (`view: summary`) of the people whose interviews they sit on; interviewers search by name
+    only."""
     runtime = runtime_of(request)
     result = await candidates.list_candidates(
         runtime.db,
@@ -96,14 +101,17 @@ async def candidates_list(
 
 
 @router.get(
-    "/{candidate_id}", response_model=CandidateRead, responses=problem_openapi_responses(404)
+    "/{candidate_id}", response_model=CandidateView, responses=problem_openapi_responses(404)
 )
 async def candidates_get(
     request: Request,
     candidate_id: uuid.UUID,
     principal: Annotated[Principal, require("candidates", "read")],
 ) -> Response:
-    """Get a candidate (the read is audited)."""
+    """Get a candidate (the read is audited).
+
+    Interviewers get `CandidateSummary` (`view: summary`), everyone else `CandidateRead`
+    (`view: full`)."""
     runtime = runtime_of(request)
     values = await candidates.get_candidate(runtime.db, runtime.read_audit, principal, candidate_id)
     return row_response(candidates.view_schema(principal), values)

@@ -19,6 +19,7 @@ from app.models.transcripts import Recording
 from app.platform.multipart import StreamedFile, file_field_openapi
 from app.platform.storage import Storage, storage_for
 from app.routers.base import api_router
+from app.routers.media import binary_response
 from app.schemas.transcripts import (
     RecordingConsentCreate,
     RecordingConsentRead,
@@ -131,9 +132,12 @@ async def _stream(storage: Storage, key: str, first: int, last: int) -> AsyncIte
     "/{interview_id}/recording",
     responses={
         **problem_openapi_responses(404, 416),
-        200: {"content": {"audio/*": {}, "video/*": {}}, "description": "The media file."},
-        206: {"description": "The requested byte range (`Range: bytes=first-last`)."},
+        200: binary_response("The media file.", "audio/*", "video/*"),
+        206: binary_response(
+            "The requested byte range (`Range: bytes=first-last`).", "audio/*", "video/*"
+        ),
     },
+    response_class=Response,
 )
 async def interviews_get_recording(
     request: Request,
