@@ -149,3 +149,48 @@ def response_problems(api: OpenApi, operation: Operation, response: httpx.Respon
     if entry is None:
         return [*problems, f"media type {media} is not documented for {status} ({list(content)})"]
     return problems + _body_problems(api, entry, response)
+
+
+def _media_examples(media: dict[str, Any]) -> list[tuple[str, Any]]:
+    found = [("example", media["example"])] if "example" in media else []
+    return found + [(f"examples/{k}", v.get("value")) for k, v in media.get("examples", {}).items()]
+
+
+def operation_example_problems(api: OpenApi, operation: Operation) -> list[str]:
+    """Request and response examples of one operation that their schemas refuse."""
+    places = [("request", operation.spec.get("requestBody", {}))] + [
+        (status, api.resolve(r)) for status, r in operation.spec.get("responses", {}).items()
+    ]
+    problems = []
+    for where, holder in places:
+        for media_type, media in holder.get("content", {}).items():
+            for name, value in _media_examples(media):
+                validator = api.validator(media.get("schema", {}))
+                problems += [
+                    f"{operation.id} {where} {media_type} {name}: {e.message[:200]}"
+                    for e in validator.iter_errors(value)
+                ]
+    return problems
+
+
+def schema_example_problems(api: OpenApi) -> list[str]:
+    """`examples` of component schemas and their properties that the schema itself refuses."""
+    problems: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("examples"), list) and ("type" in node or "$ref" in node):
+                schema = {k: v for k, v in node.items() if k != "examples"}
+                for value in node["examples"]:
+                    problems.extend(
+                        f"{where}: {value!r}: {e.message[:200]}"
+                        for e in api.validator(schema).iter_errors(value)
+                    )
+            for key, child in node.items():
+                walk(child, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                walk(child, f"{where}/{i}")
+
+    walk(api.document.get("components", {}).get("schemas", {}), "#/components/schemas")
+    return problems
