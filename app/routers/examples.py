@@ -43,11 +43,7 @@ def with_examples(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str,
         examples = _examples()
         for item in schema.get("paths", {}).values():
             for operation in item.values():
-                entry = (
-                    examples.get(operation.get("operationId"))
-                    if isinstance(operation, dict)
-                    else None
-                )
+                entry = examples.get(str(operation.get("operationId")))
                 if entry is not None:
                     _attach(operation, entry)
         return schema
