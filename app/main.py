@@ -55,6 +55,7 @@ from app.routers import (
     transcripts,
     users,
 )
+from app.routers.examples import with_examples
 from app.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     application.include_router(health.router)
     application.include_router(public.router)
     _install_docs(application)
-    application.openapi = lambda: build_openapi(application)  # type: ignore[method-assign]
+    application.openapi = with_examples(lambda: build_openapi(application))  # type: ignore[method-assign]
     _add_middleware(application, settings, runtime)
     return application
 

@@ -14,6 +14,7 @@ from app.core.responses import json_response, page_response, row_response
 from app.deps import IdempotencyDep, PageDep, RuntimeDep, SessionDep, require, runtime_of
 from app.models.candidates import Application, ApplicationStatus
 from app.routers.base import api_router
+from app.routers.media import text_response
 from app.schemas.applications import (
     ApplicationCreate,
     ApplicationList,
@@ -232,7 +233,11 @@ async def applications_review(
     response_model=BriefingRead,
     responses={
         **problem_openapi_responses(404),
-        200: {"content": {"text/markdown": {}, "text/html": {}}},
+        200: text_response(
+            "The briefing as JSON, Markdown or HTML (`Accept` or `format`).",
+            "text/markdown",
+            "text/html",
+        ),
     },
 )
 async def applications_get_briefing(

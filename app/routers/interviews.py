@@ -14,6 +14,7 @@ from app.core.responses import json_response, page_response, row_response
 from app.deps import IdempotencyDep, PageDep, SessionDep, require, runtime_of
 from app.models.interviews import Interview, InterviewStatus
 from app.routers.base import api_router
+from app.routers.media import text_response
 from app.schemas.interviews import (
     InterviewCancel,
     InterviewCreate,
@@ -157,8 +158,9 @@ async def interviews_mark_no_show(
     "/{interview_id}/calendar.ics",
     responses={
         **problem_openapi_responses(404),
-        200: {"content": {"text/calendar": {}}, "description": "An iCalendar file."},
+        200: text_response("An iCalendar file (RFC 5545).", "text/calendar"),
     },
+    response_class=Response,
 )
 async def interviews_get_calendar(
     request: Request,

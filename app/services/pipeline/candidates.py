@@ -36,6 +36,7 @@ _member = table_of(IntakeTeamMember).c
 
 RESOURCE = "candidate"
 SUMMARY_FIELDS = (
+    "view",
     "id",
     "full_name",
     "headline",
@@ -116,7 +117,9 @@ def shape(principal: Principal, row: Mapping[str, Any]) -> dict[str, Any]:
         {"source": e["source"], "external_id": e["external_id"]} for e in values["external_ids"]
     ]
     if summary_only(principal):
+        values["view"] = "summary"
         return {key: values[key] for key in (*SUMMARY_FIELDS, "version")}
+    values["view"] = "full"
     return values
 
 
