@@ -182,4 +182,7 @@ class CandidateSummary(BaseModel):
 
 # What a candidate read answers: the full record, or the summary for interviewers.
 CandidateView = Annotated[CandidateRead | CandidateSummary, Field(discriminator="view")]
-CandidateList = Page[CandidateView]
+
+
+class CandidateList(Page[CandidateView]):
+    """A page of candidates: full records, or summaries for an interviewer."""
