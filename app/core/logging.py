@@ -13,11 +13,15 @@ from typing import Any
 import orjson
 
 from app.core.context import request_id_var
+from app.core.redaction import format_exception_safely
 
 _STANDARD_ATTRS = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
     | {"message", "asctime", "request_id", "color_message"}
 )
+
+
+DRIVER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy")
 
 
 class RequestIdFilter(logging.Filter):
@@ -29,8 +33,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def _safe_exception(exc_info: Any) -> str:
+    """A traceback whose messages cannot quote personal data (see app.core.redaction)."""
+    exc = exc_info[1] if isinstance(exc_info, tuple) else None
+    return format_exception_safely(exc) if isinstance(exc, BaseException) else ""
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record, with any `extra=` fields included."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return _safe_exception(ei)
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -54,6 +67,9 @@ class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s")
 
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return _safe_exception(ei)
+
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         extras = {
@@ -64,6 +80,13 @@ class TextFormatter(logging.Formatter):
         if extras:
             line += " " + " ".join(f"{k}={v}" for k, v in extras.items())
         return line
+
+
+def quiet_driver_loggers() -> None:
+    """Database drivers' debug lines quote every statement's parameters (personal data):
+    they are never logged, whatever the level."""
+    for name in DRIVER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def configure_logging(*, level: str, json_format: bool) -> None:
@@ -79,5 +102,6 @@ def configure_logging(*, level: str, json_format: bool) -> None:
         logging.getLogger(name).propagate = True
     # Our middleware writes the access log, with the request id and the route template.
     logging.getLogger("uvicorn.access").disabled = True
+    quiet_driver_loggers()
     # Readiness probes consult Alembic; its per-call INFO lines are noise.
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
