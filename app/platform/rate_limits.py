@@ -1,7 +1,7 @@
 """Rate limits shared by every replica through the database.
 
 - Failed sign-ins are counted per account and per client address in fixed windows; past the
-  limit, sign-in answers 429 until the window ends.
+  limit, sign-in answers 429 until the window ends. Correct sign-ins and 429s count nothing.
 - Every principal has a request budget per minute. Counting each request with a database
   write would cost more than the request, so each process counts locally and adds its count
   to the shared row about once a second; the shared total comes back with each sync. Several
@@ -15,10 +15,11 @@ import contextlib
 import hashlib
 import logging
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,12 +146,39 @@ def rate_limit_headers(state: BudgetState) -> dict[str, str]:
     }
 
 
-class SignInLimiter:
-    """Sign-in attempts per account and per client address, in fixed windows.
+class _KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
 
-    An attempt is counted before the password is checked, in its own committed transaction,
-    so guesses sent in parallel cannot all slip past the limit; a successful sign-in then
-    takes its attempt back.
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class SignInLimiter:
+    """Failed sign-ins per account and per client address, in fixed windows.
+
+    Failures count, not attempts: a correct password never uses up anything, and a 429 is
+    not counted. Guesses sent in parallel still cannot get past the limits:
+
+    - the sign-ins of one account take turns (`turn`: a lock per account in the process,
+      and on PostgreSQL a transaction-scoped advisory lock across replicas), so the account's
+      failure count is exact when each attempt reads it;
+    - an attempt holds a slot in its address's counter while the password is checked
+      (`admit`); a failure keeps the slot, a success gives it back (`succeeded`). So the
+      attempts in flight from one address count against its limit, and only they do.
     """
 
     def __init__(
@@ -160,6 +188,7 @@ class SignInLimiter:
         self.per_account = per_account
         self.per_address = per_address
         self.window = timedelta(minutes=window_minutes)
+        self._turns = _KeyedLocks()
 
     @staticmethod
     def _account_key(email: str) -> str:
@@ -174,23 +203,53 @@ class SignInLimiter:
         now = utcnow()
         return now, _window_start(now, int(self.window.total_seconds()))
 
-    async def attempt(self, email: str, address: str) -> None:
-        """Count one attempt; raise 429 when the account or the address is over its limit."""
+    def _refused(self, now: datetime, window: datetime) -> RateLimited:
+        retry = max(1, math.ceil((window + self.window - now).total_seconds()))
+        return RateLimited(f"Too many failed sign-ins; retry in {retry} s.", retry_after=retry)
+
+    @contextlib.asynccontextmanager
+    async def turn(self, email: str) -> AsyncIterator[None]:
+        """Hold the account's turn: one password check of an account at a time."""
+        key = self._account_key(email)
+        async with self._turns.hold(key):
+            if self.db.is_sqlite:  # one server process; the process lock is enough
+                yield
+                return
+            digest = hashlib.sha256(key.encode()).digest()
+            async with self.db.engine.connect() as conn, conn.begin():
+                lock_id = int.from_bytes(digest[:8], "big", signed=True)
+                await conn.execute(select(func.pg_advisory_xact_lock(lock_id)))
+                yield
+
+    async def admit(self, email: str, address: str) -> None:
+        """Within the account's turn: 429 (counting nothing) when the account or the address
+        is over its limit; otherwise take a slot in the address's counter."""
         now, window = self._window()
         async with self.db.unit_of_work(write=True) as session:
-            account = await add_to_counter(
-                session, self._account_key(email), window, 1, self.window
-            )
+            failures = (
+                await session.execute(
+                    select(_counter.count).where(
+                        _counter.key == self._account_key(email), _counter.window_start == window
+                    )
+                )
+            ).scalar_one_or_none() or 0
+            if failures >= self.per_account:
+                raise self._refused(now, window)
             by_address = await add_to_counter(
                 session, self._address_key(address), window, 1, self.window
             )
-        if account > self.per_account or by_address > self.per_address:
-            retry = max(1, math.ceil((window + self.window - now).total_seconds()))
-            raise RateLimited(f"Too many failed sign-ins; retry in {retry} s.", retry_after=retry)
+            if by_address > self.per_address:
+                raise self._refused(now, window)  # rolls the slot back
+
+    async def failed(self, email: str, address: str) -> None:
+        """Within the account's turn: count a failure (the address keeps its slot)."""
+        _, window = self._window()
+        async with self.db.unit_of_work(write=True) as session:
+            await add_to_counter(session, self._account_key(email), window, 1, self.window)
 
     async def succeeded(self, session: AsyncSession, email: str, address: str) -> None:
         """After a successful sign-in: forget the account's failures and give the address its
-        attempt back (in the request's transaction)."""
+        slot back (in the request's transaction)."""
         _, window = self._window()
         await session.execute(
             delete(RateLimitCounter).where(_counter.key == self._account_key(email))
