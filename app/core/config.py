@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     access_log: bool = True
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # The request line and headers together (431 beyond): 32 KiB fits large cookies and tokens.
+    max_request_head_bytes: int = Field(default=32 * 1024, ge=8 * 1024, le=1024 * 1024)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
