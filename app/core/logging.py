@@ -6,6 +6,7 @@ Every record carries the id of the request it belongs to.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import orjson
 
 from app.core.context import request_id_var
-from app.core.redaction import format_exception_safely
+from app.core.redaction import escape_control, format_exception_safely
 
 _STANDARD_ATTRS = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
@@ -31,6 +32,13 @@ class RequestIdFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get() or "-"
         return True
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def _safe_exception(exc_info: Any) -> str:
@@ -58,11 +66,16 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+        # orjson escapes C0 controls; DEL, C1 and the Unicode line separators are valid JSON
+        # yet end a line for some readers: escape them too (they only occur inside strings).
+        return _JSON_UNSAFE.sub(_json_escape, orjson.dumps(entry, default=str).decode())
 
 
 class TextFormatter(logging.Formatter):
-    """A compact human-readable line with the request id and any extra fields."""
+    """A compact human-readable line with the request id and any extra fields.
+
+    The message and every field are escaped (`escape_control`): a value with a line break
+    (a `%0a` in a path, a name) cannot start a forged line. Only a traceback spans lines."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s")
@@ -71,14 +84,20 @@ class TextFormatter(logging.Formatter):
         return _safe_exception(ei)
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        record.message = escape_control(record.getMessage())
+        record.asctime = self.formatTime(record, self.datefmt)
+        line = self.formatMessage(record)
         extras = {
             k: v
             for k, v in record.__dict__.items()
             if k not in _STANDARD_ATTRS and not k.startswith("_")
         }
         if extras:
-            line += " " + " ".join(f"{k}={v}" for k, v in extras.items())
+            line += " " + " ".join(escape_control(f"{k}={v}") for k, v in extras.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        if record.stack_info:
+            line += "\n" + self.formatStack(record.stack_info)
         return line
 
 

@@ -28,7 +28,7 @@ from app.core.errors import (
 )
 from app.core.metrics import Metrics
 from app.core.problems import domain_error_response
-from app.core.redaction import describe_exception
+from app.core.redaction import describe_exception, loggable_path
 from app.core.unavailable import (
     is_constraint_conflict,
     is_database_unavailable,
@@ -158,7 +158,7 @@ class RequestContextMiddleware:
                 access_log.info(
                     "%s %s %s %.1fms",
                     scope["method"],
-                    scope["path"],
+                    loggable_path(scope["path"]),
                     state["status"],
                     elapsed * 1000,
                     extra={"route": template, "status": state["status"]},
@@ -192,7 +192,12 @@ class RequestContextMiddleware:
             )
         else:
             # The formatters write the traceback without messages that may quote values.
-            log.error("unhandled error in %s %s", scope["method"], scope["path"], exc_info=exc)
+            log.error(
+                "unhandled error in %s %s",
+                scope["method"],
+                loggable_path(scope["path"]),
+                exc_info=exc,
+            )
             error = InternalError("An unexpected error occurred; quote the request id.")
         if state["started"]:
             return  # the response is already on the wire; the log line is all we can add

@@ -8,11 +8,33 @@ constraint, and for validation errors the locations and kinds of the problems.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import traceback
 
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
+
+# Paths whose segments are secrets: a public briefing link's token is its only key.
+_SECRET_PATHS = (re.compile(r"^(/p/)[^/]+"),)
+REDACTED = "<redacted>"
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators: anything a log
+# reader could take for the end of a line or a terminal command.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def loggable_path(path: str) -> str:
+    """The request path with secret segments replaced by `<redacted>`."""
+    for pattern in _SECRET_PATHS:
+        path = pattern.sub(rf"\g<1>{REDACTED}", path)
+    return path
+
+
+def escape_control(text: str) -> str:
+    """`text` on one line: control characters written as `\\xNN` / `\\uNNNN` escapes, so a
+    value in a log line cannot start a forged line of its own."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _is_database_error(exc: BaseException) -> bool:
@@ -83,7 +105,7 @@ def format_exception_safely(exc: BaseException) -> str:
     for error, following in reversed(chain):
         frames = "".join(traceback.format_tb(error.__traceback__))
         text = "Traceback (most recent call last):\n" + frames if frames else ""
-        parts.append(text + describe_exception(error))
+        parts.append(text + escape_control(describe_exception(error)))
         if following:
             parts.append(f"\n{following} of the following:\n")
     return "\n".join(parts)

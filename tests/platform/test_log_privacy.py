@@ -4,6 +4,7 @@ e-mail addresses or other values, in either log format."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -77,3 +78,55 @@ def test_a_validation_error_is_described_by_location_and_kind_only():
     text = describe_exception(caught.value)
     assert "email:int_parsing" in text
     assert SECRET_EMAIL not in text
+
+
+# --- Paths in the access log: secrets redacted, control characters escaped ----------------
+
+
+async def test_a_public_briefing_token_never_reaches_the_access_log(
+    make_auth_app, make_user, runtime, caplog
+):
+    from tests.support.harness import asgi_client
+    from tests.support.intakes import act
+    from tests.support.pipeline import APPLICATIONS, applied, pipeline
+
+    logged = await make_auth_app(access_log=True)
+    async with asgi_client(logged) as http:
+        setting = await pipeline(http, make_user)
+        application = await applied(http, setting)
+        shared = await act(
+            http,
+            setting.recruiter,
+            "POST",
+            f"{APPLICATIONS}/{application['id']}/briefing/share",
+            json={},
+        )
+        assert shared.status_code == 201, shared.text
+        token = shared.json()["url"].rsplit("/p/", 1)[1]
+        caplog.set_level(logging.INFO)
+        assert (await http.get(f"/p/{token}")).status_code == 200
+        assert (await http.get(f"/p/{token}x")).status_code == 404
+    logs = formatted_logs(caplog.records)
+    assert "GET /p/<redacted> 200" in logs
+    assert "GET /p/<redacted> 404" in logs
+    assert token not in logs
+
+
+async def test_a_line_break_in_a_path_cannot_forge_a_text_log_line(make_auth_app, caplog):
+    from tests.support.harness import asgi_client
+
+    logged = await make_auth_app(access_log=True)
+    caplog.set_level(logging.INFO)
+    async with asgi_client(logged) as http:
+        forged = "/api/v1/x%0a2026-01-01 00:00:00,000 INFO [-] tandem.access: GET /admin 200"
+        assert (await http.get(forged)).status_code == 404
+        await http.get("/api/v1/y%1b%5b31m%c2%85%e2%80%a8")
+    access = [r for r in caplog.records if r.name == "tandem.access"]
+    text = formatted_logs(access)
+    assert len(text.splitlines()) == 2 * len(access)  # one line per record and format
+    assert "/api/v1/x\\n2026-01-01" in text
+    assert "\\x1b[31m" in text
+    assert "\\x85" in text
+    assert "\\u2028" in text
+    for line in text.splitlines()[1::2]:
+        json.loads(line)  # the JSON lines stay valid JSON

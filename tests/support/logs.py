@@ -13,6 +13,8 @@ def formatted_logs(records: Iterable[logging.LogRecord]) -> str:
     lines: list[str] = []
     stamp = RequestIdFilter()
     for record in records:
+        if record.name.startswith("httpx"):
+            continue  # the test's own HTTP client, not the server
         stamp.filter(record)
         record.exc_text = None  # formatters cache the traceback text on the record
         lines.append(TextFormatter().format(record))
