@@ -30,6 +30,13 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+def public_base_url(request: Request) -> str:
+    """The base of absolute URLs: `TANDEM_PUBLIC_BASE_URL` (required in production), else in
+    development the address the request came to."""
+    configured = runtime_of(request).settings.public_base_url
+    return configured or str(request.base_url).rstrip("/")
+
+
 async def get_runtime(request: Request) -> Runtime:
     return runtime_of(request)
 

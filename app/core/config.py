@@ -8,6 +8,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     )
 
     env: Literal["development", "production"] = "development"
+    # Where clients reach this service (`https://tandem.example.com`): every absolute URL
+    # (share links, the kit link in invitations) starts with it, never with the Host header.
+    public_base_url: str | None = None
     data_dir: Path = Path("./var")
     database_url: str | None = None
     secret_key: SecretStr | None = None
@@ -99,6 +103,26 @@ class Settings(BaseSettings):
         # Compose passes `${TANDEM_METRICS_TOKEN:-}`: an empty value means "not set".
         return None if value == "" else value
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url_is_an_origin_with_an_optional_path(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or parts.password
+        ):
+            raise ValueError(
+                f"{value!r} is not a base URL: write scheme://host[:port][/path], e.g. "
+                "https://tandem.example.com"
+            )
+        return value.rstrip("/")
+
     @field_validator("cors_origins")
     @classmethod
     def _origins_are_origins(cls, origins: list[str]) -> list[str]:
@@ -118,6 +142,7 @@ class Settings(BaseSettings):
                 for name, value in (
                     ("TANDEM_SECRET_KEY", self.secret_key),
                     ("TANDEM_DATABASE_URL", self.database_url),
+                    ("TANDEM_PUBLIC_BASE_URL", self.public_base_url),
                 )
                 if not value
             ]

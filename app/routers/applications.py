@@ -11,7 +11,15 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, PageDep, RuntimeDep, SessionDep, require, runtime_of
+from app.deps import (
+    IdempotencyDep,
+    PageDep,
+    RuntimeDep,
+    SessionDep,
+    public_base_url,
+    require,
+    runtime_of,
+)
 from app.models.candidates import Application, ApplicationStatus
 from app.routers.base import api_router
 from app.schemas.applications import (
@@ -269,7 +277,7 @@ async def applications_share_briefing(
         stage_id=options.stage_id,
         expires_in_days=options.expires_in_days,
     )
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     created = BriefingLinkCreated.model_validate(
         {**BriefingLinkRead.model_validate(link).model_dump(), "url": f"{base}/p/{token}"}
     )
