@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
 
 from fastapi import FastAPI, Request
@@ -28,6 +28,7 @@ from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import build_openapi
 from app.core.problems import install_problem_handlers
+from app.core.security_headers import SecurityHeaders, style_hashes
 from app.deps import IdempotentReplay
 from app.platform.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
 from app.platform.runtime import Runtime
@@ -87,6 +88,25 @@ def _rate_limit_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     if not isinstance(budget, BudgetState):
         return []
     return [(k.lower().encode(), v.encode()) for k, v in rate_limit_headers(budget).items()]
+
+
+def _security_headers(settings: Settings) -> SecurityHeaders:
+    templates = resources.files(package).joinpath("templates")
+    html = [f.read_text() for f in templates.iterdir() if f.name.endswith(".html.j2")]
+    return SecurityHeaders(
+        production=settings.is_production,
+        image_hosts=settings.image_hosts,
+        styles=style_hashes(html),
+    )
+
+
+def _response_headers(settings: Settings) -> Callable[[Scope], list[tuple[bytes, bytes]]]:
+    security = _security_headers(settings)
+
+    def headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+        return [*_rate_limit_headers(scope), *security.for_path(scope["path"])]
+
+    return headers
 
 
 # Collect the youngest generation after this many net allocations instead of 700: a request
@@ -192,7 +212,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         max_body_bytes=settings.max_body_bytes,
         trusted_proxy_count=settings.trusted_proxy_count,
         access_log_enabled=settings.access_log,
-        extra_headers=_rate_limit_headers,
+        extra_headers=_response_headers(settings),
         upload_limits={
             "/api/v1/imports": settings.max_upload_bytes,
             r"^/api/v1/interviews/[^/]+/recording$": settings.recording_max_bytes,

@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE_NAME = "secret_key"  # noqa: S105 - a file name
 SQLITE_FILE_NAME = "tandem.db"
+# A host name with an optional port, for CSP sources.
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?")
 # A browser origin: scheme, host and an optional port; nothing after it.
 _ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 
@@ -34,6 +37,9 @@ class Settings(BaseSettings):
     # Where clients reach this service (`https://tandem.example.com`): every absolute URL
     # (share links, the kit link in invitations) starts with it, never with the Host header.
     public_base_url: str | None = None
+    # Hosts that HTML pages (the public briefing, kits) may load images from, over https;
+    # from any other host a candidate's browser loads nothing (the page's policy forbids it).
+    image_hosts: list[str] = Field(default_factory=list)
     data_dir: Path = Path("./var")
     database_url: str | None = None
     secret_key: SecretStr | None = None
@@ -122,6 +128,14 @@ class Settings(BaseSettings):
                 "https://tandem.example.com"
             )
         return value.rstrip("/")
+
+    @field_validator("image_hosts")
+    @classmethod
+    def _image_hosts_are_hosts(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not _HOST.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name (e.g. images.example.com)")
+        return [host.lower() for host in hosts]
 
     @field_validator("cors_origins")
     @classmethod

@@ -120,7 +120,9 @@ class RequestContextMiddleware:
                 state["status"] = message["status"]
                 headers = [*message.get("headers", ()), rid_header]
                 if self.extra_headers is not None:
-                    headers.extend(self.extra_headers(scope))
+                    # A header the response set itself (a page's own policy) wins.
+                    present = {name.lower() for name, _ in headers}
+                    headers.extend(h for h in self.extra_headers(scope) if h[0] not in present)
                 message["headers"] = headers
             await send(message)
 

@@ -147,3 +147,11 @@ def test_the_public_base_url_is_a_plain_http_base(value, tmp_path):
         settings(data_dir=tmp_path, public_base_url=value)
     kept = settings(data_dir=tmp_path, public_base_url="https://example.com:8443/tandem/")
     assert kept.public_base_url == "https://example.com:8443/tandem"
+
+
+@pytest.mark.parametrize("host", ["https://images.example.com", "images.example.com/x", "a b"])
+def test_image_hosts_are_plain_host_names(host, tmp_path):
+    with pytest.raises(ValueError, match="host name"):
+        settings(data_dir=tmp_path, image_hosts=[host])
+    kept = settings(data_dir=tmp_path, image_hosts=["Images.Example.com", "cdn.example.com:8443"])
+    assert kept.image_hosts == ["images.example.com", "cdn.example.com:8443"]
