@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.core.clock import utcnow
 from app.core.db import Database
@@ -54,7 +54,11 @@ def _window_start(now: datetime, seconds: int) -> datetime:
 
 
 async def add_to_counter(
-    session: AsyncSession, key: str, window_start: datetime, by: int, ttl: timedelta
+    session: AsyncSession | AsyncConnection,
+    key: str,
+    window_start: datetime,
+    by: int,
+    ttl: timedelta,
 ) -> int:
     """Add `by` to a shared counter and return its new total (one upsert statement)."""
     values = {
@@ -63,8 +67,8 @@ async def add_to_counter(
         "count": by,
         "expires_at": window_start + ttl,
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
     statement = insert(RateLimitCounter).values(**values)
     upsert = statement.on_conflict_do_update(
         index_elements=["key", "window_start"],
@@ -208,26 +212,54 @@ class SignInLimiter:
         return RateLimited(f"Too many failed sign-ins; retry in {retry} s.", retry_after=retry)
 
     @contextlib.asynccontextmanager
-    async def turn(self, email: str) -> AsyncIterator[None]:
-        """Hold the account's turn: one password check of an account at a time."""
+    async def turn(self, email: str) -> AsyncIterator[SignInTurn]:
+        """Hold the account's turn: one password check of an account at a time.
+
+        On PostgreSQL the turn is one connection holding a session-level advisory lock, and
+        the turn's counter writes go through it (each committed at once): a sign-in never
+        needs a second connection while it holds one, so concurrent sign-ins cannot starve
+        the pool. Should the lock not be given back, the connection is discarded, which
+        releases it."""
         key = self._account_key(email)
         async with self._turns.hold(key):
             if self.db.is_sqlite:  # one server process; the process lock is enough
-                yield
+                yield SignInTurn(self, email, None)
                 return
             digest = hashlib.sha256(key.encode()).digest()
-            async with self.db.engine.connect() as conn, conn.begin():
-                lock_id = int.from_bytes(digest[:8], "big", signed=True)
-                await conn.execute(select(func.pg_advisory_xact_lock(lock_id)))
-                yield
+            lock_id = int.from_bytes(digest[:8], "big", signed=True)
+            async with self.db.engine.connect() as conn:
+                await conn.execute(select(func.pg_advisory_lock(lock_id)))
+                await conn.commit()
+                try:
+                    yield SignInTurn(self, email, conn)
+                finally:
+                    try:
+                        await conn.rollback()
+                        await conn.execute(select(func.pg_advisory_unlock(lock_id)))
+                        await conn.commit()
+                    except BaseException:
+                        await conn.invalidate()
+                        raise
 
-    async def admit(self, email: str, address: str) -> None:
-        """Within the account's turn: 429 (counting nothing) when the account or the address
-        is over its limit; otherwise take a slot in the address's counter."""
-        now, window = self._window()
+    @contextlib.asynccontextmanager
+    async def _writing(self, conn: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+        """A committed-at-once write: on the turn's connection, else a write transaction."""
+        if conn is not None:
+            try:
+                yield conn
+                await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
+            return
         async with self.db.unit_of_work(write=True) as session:
+            yield await session.connection()
+
+    async def _admit(self, conn: AsyncConnection | None, email: str, address: str) -> None:
+        now, window = self._window()
+        async with self._writing(conn) as writer:
             failures = (
-                await session.execute(
+                await writer.execute(
                     select(_counter.count).where(
                         _counter.key == self._account_key(email), _counter.window_start == window
                     )
@@ -236,16 +268,15 @@ class SignInLimiter:
             if failures >= self.per_account:
                 raise self._refused(now, window)
             by_address = await add_to_counter(
-                session, self._address_key(address), window, 1, self.window
+                writer, self._address_key(address), window, 1, self.window
             )
             if by_address > self.per_address:
                 raise self._refused(now, window)  # rolls the slot back
 
-    async def failed(self, email: str, address: str) -> None:
-        """Within the account's turn: count a failure (the address keeps its slot)."""
+    async def _failed(self, conn: AsyncConnection | None, email: str) -> None:
         _, window = self._window()
-        async with self.db.unit_of_work(write=True) as session:
-            await add_to_counter(session, self._account_key(email), window, 1, self.window)
+        async with self._writing(conn) as writer:
+            await add_to_counter(writer, self._account_key(email), window, 1, self.window)
 
     async def succeeded(self, session: AsyncSession, email: str, address: str) -> None:
         """After a successful sign-in: forget the account's failures and give the address its
@@ -263,6 +294,24 @@ class SignInLimiter:
             )
             .values(count=_counter.count - 1)
         )
+
+
+@dataclass(slots=True)
+class SignInTurn:
+    """One sign-in attempt holding its account's turn (see `SignInLimiter.turn`)."""
+
+    limiter: SignInLimiter
+    email: str
+    conn: AsyncConnection | None
+
+    async def admit(self, address: str) -> None:
+        """429 (counting nothing) when the account or the address is over its limit;
+        otherwise take a slot in the address's counter."""
+        await self.limiter._admit(self.conn, self.email, address)
+
+    async def failed(self) -> None:
+        """Count a failure of the account (the address keeps its slot)."""
+        await self.limiter._failed(self.conn, self.email)
 
 
 async def purge_expired_counters(session: AsyncSession) -> int:

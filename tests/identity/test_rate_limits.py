@@ -272,7 +272,8 @@ async def test_parallel_correct_sign_ins_lock_out_nobody(
         login_max_failures_per_account=5,
         login_max_failures_per_address=10,
         db_pool_size=10,
-        db_max_overflow=40,
+        db_max_overflow=10,
+        db_pool_timeout_seconds=60,
     )
     async with asgi_client(application) as http:
         signed_in = await asyncio.gather(
@@ -297,7 +298,8 @@ async def test_parallel_guesses_at_many_accounts_cannot_exceed_the_address_limit
         login_max_failures_per_account=100,
         login_max_failures_per_address=4,
         db_pool_size=10,
-        db_max_overflow=40,
+        db_max_overflow=10,
+        db_pool_timeout_seconds=60,
     )
     async with asgi_client(application) as http:
         guesses = await asyncio.gather(
@@ -307,3 +309,20 @@ async def test_parallel_guesses_at_many_accounts_cannot_exceed_the_address_limit
         assert set(statuses) <= {401, 429}, statuses
         assert statuses.count(401) <= 4, statuses  # only as many guesses as the limit allows
         assert_rate_limited(await login(http, "real@example.com", TEST_PASSWORD), 15 * 60)
+
+
+async def test_concurrent_sign_ins_never_starve_the_connection_pool(
+    make_auth_app: AppFactory, make_user: MakeUser, manual_clock: ManualClock
+):
+    """A sign-in holds at most one database connection at a time (its account's turn does its
+    counting on the connection that holds the lock), so more sign-ins than connections at
+    once wait their turn instead of deadlocking into 503s."""
+    emails = [f"crowd-{i}@example.com" for i in range(12)]
+    for email in emails:
+        await make_user(Role.RECRUITER, email=email)
+    application = await make_auth_app(db_pool_size=2, db_max_overflow=0, db_pool_timeout_seconds=60)
+    async with asgi_client(application) as http:
+        signed_in = await asyncio.gather(*(login(http, email, TEST_PASSWORD) for email in emails))
+        wrong = await asyncio.gather(*(login(http, email, "not-the-password") for email in emails))
+    assert [r.status_code for r in signed_in] == [200] * len(emails)
+    assert {r.status_code for r in wrong} <= {401, 429}
