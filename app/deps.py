@@ -195,4 +195,14 @@ class IdempotentReplay(Exception):
 
 IdempotencyDep = Annotated[idempotency.Claim | None, Depends(idempotency_claim)]
 
+
+async def sealed_idempotency_claim(claim: IdempotencyDep) -> idempotency.Claim | None:
+    """An Idempotency-Key claim whose stored response is encrypted (it shows a secret once)."""
+    if claim is not None:
+        claim.sealed = True
+    return claim
+
+
+SealedIdempotencyDep = Annotated[idempotency.Claim | None, Depends(sealed_idempotency_claim)]
+
 get_principal.authenticates = True  # type: ignore[attr-defined]

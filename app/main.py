@@ -30,6 +30,7 @@ from app.core.openapi import build_openapi
 from app.core.problems import install_problem_handlers
 from app.core.security_headers import SecurityHeaders, style_hashes
 from app.deps import IdempotentReplay
+from app.platform.idempotency import unseal
 from app.platform.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
 from app.platform.runtime import Runtime
 from app.routers import (
@@ -161,7 +162,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
 
     async def on_replay(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, IdempotentReplay)  # noqa: S101
-        stored = exc.stored
+        stored = unseal(exc.stored, runtime.secrets)
         headers = {**stored.headers, "Idempotent-Replayed": "true"}
         headers.pop("content-type", None)
         media_type = stored.headers.get("content-type")

@@ -15,6 +15,7 @@ from app.deps import (
     IdempotencyDep,
     PageDep,
     RuntimeDep,
+    SealedIdempotencyDep,
     SessionDep,
     public_base_url,
     require,
@@ -265,9 +266,13 @@ async def applications_share_briefing(
     principal: Annotated[Principal, require("applications", "share_briefing")],
     session: SessionDep,
     runtime: RuntimeDep,
+    _claim: SealedIdempotencyDep,
     body: BriefingLinkCreate | None = None,
 ) -> Response:
-    """Create a public, expiring link to the briefing for the candidate (shown once)."""
+    """Create a public, expiring link to the briefing for the candidate (shown once).
+
+    With `Idempotency-Key`, a retry answers the same link (stored encrypted, since it holds
+    the link's token) instead of creating another."""
     options = body or BriefingLinkCreate()
     link, token = await briefings.share(
         session,

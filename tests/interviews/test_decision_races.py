@@ -28,7 +28,9 @@ async def stage_history(http: httpx.AsyncClient, setting: PanelSetting) -> list[
 async def test_forty_racing_advances_on_one_stage_move_the_application_once(
     make_auth_app, make_user: MakeUser, runtime: Runtime
 ):
-    application = await make_auth_app(db_pool_size=20, db_max_overflow=30)
+    application = await make_auth_app(
+        db_pool_size=10, db_max_overflow=10, db_pool_timeout_seconds=60
+    )
     async with asgi_client(application) as http:
         setting = await panel_setting(http, make_user, runtime)
         body = {"decision": "advance", "rationale": "Strong screen", "from_stage": "applied"}
@@ -58,7 +60,9 @@ async def test_repeating_a_decision_is_a_409_and_moves_nothing(
 async def test_if_match_is_the_other_precondition_and_none_is_a_428(
     make_auth_app, make_user: MakeUser, runtime: Runtime
 ):
-    application = await make_auth_app(db_pool_size=20, db_max_overflow=30)
+    application = await make_auth_app(
+        db_pool_size=10, db_max_overflow=10, db_pool_timeout_seconds=60
+    )
     async with asgi_client(application) as http:
         setting = await panel_setting(http, make_user, runtime)
         body = {"decision": "advance", "rationale": "Strong screen"}
