@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.core.clock import utcnow
-from app.core.db import Database
+from app.core.db import Database, after_transaction
 from app.core.errors import RateLimited
 from app.models.base import table_of
 from app.models.identity import RateLimitCounter
@@ -277,6 +277,35 @@ class SignInLimiter:
         _, window = self._window()
         async with self._writing(conn) as writer:
             await add_to_counter(writer, self._account_key(email), window, 1, self.window)
+
+    @staticmethod
+    def _password_key(user_id: str) -> str:
+        return f"password:user:{user_id}"
+
+    async def password_attempt(self, user_id: str) -> bool:
+        """Count a check of a signed-in user's current password before it is made (in its own
+        committed transaction, so parallel guesses cannot slip past); False once the user has
+        used up the window's attempts. A correct password clears the count
+        (`password_verified`)."""
+        _, window = self._window()
+        async with self.db.unit_of_work(write=True) as session:
+            count = await add_to_counter(
+                session, self._password_key(user_id), window, 1, self.window
+            )
+        return count <= self.per_account
+
+    def password_verified(self, session: AsyncSession, user_id: str) -> None:
+        """The current password was right: forget the attempts once the request's transaction
+        has ended, whatever its outcome (a weak new password fails the request, yet the
+        caller did prove they know the current one)."""
+
+        async def forget(_committed: bool) -> None:
+            async with self.db.unit_of_work(write=True) as own:
+                await own.execute(
+                    delete(RateLimitCounter).where(_counter.key == self._password_key(user_id))
+                )
+
+        after_transaction(session, forget)
 
     async def succeeded(self, session: AsyncSession, email: str, address: str) -> None:
         """After a successful sign-in: forget the account's failures and give the address its
