@@ -28,7 +28,9 @@ from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import build_openapi
 from app.core.problems import install_problem_handlers
-from app.deps import IdempotentReplay
+from app.core.security_headers import SecurityHeaders, style_hashes
+from app.deps import IdempotentReplay, runtime_of
+from app.platform.idempotency import unseal
 from app.platform.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
 from app.platform.runtime import Runtime
 from app.routers import (
@@ -104,6 +106,25 @@ def _rate_limit_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     if not isinstance(budget, BudgetState):
         return []
     return [(k.lower().encode(), v.encode()) for k, v in rate_limit_headers(budget).items()]
+
+
+def _security_headers(settings: Settings) -> SecurityHeaders:
+    templates = resources.files(package).joinpath("templates")
+    html = [f.read_text() for f in templates.iterdir() if f.name.endswith(".html.j2")]
+    return SecurityHeaders(
+        production=settings.is_production,
+        image_hosts=settings.image_hosts,
+        styles=style_hashes(html),
+    )
+
+
+def _response_headers(settings: Settings) -> Callable[[Scope], list[tuple[bytes, bytes]]]:
+    security = _security_headers(settings)
+
+    def headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+        return [*_rate_limit_headers(scope), *security.for_path(scope["path"])]
+
+    return headers
 
 
 # Collect the youngest generation after this many net allocations instead of 700: a request
@@ -208,7 +229,7 @@ def _lifespan(
 async def _replay(_request: Request, exc: Exception) -> Response:
     """The stored response of an Idempotency-Key seen before, marked as a replay."""
     assert isinstance(exc, IdempotentReplay)  # noqa: S101
-    stored = exc.stored
+    stored = unseal(exc.stored, runtime_of(_request).secrets)
     headers = {**stored.headers, "Idempotent-Replayed": "true"}
     headers.pop("content-type", None)
     media_type = stored.headers.get("content-type")
@@ -223,7 +244,7 @@ def _add_middleware(application: FastAPI, settings: Settings, runtime: Runtime) 
         max_body_bytes=settings.max_body_bytes,
         trusted_proxy_count=settings.trusted_proxy_count,
         access_log_enabled=settings.access_log,
-        extra_headers=_rate_limit_headers,
+        extra_headers=_response_headers(settings),
         upload_limits={
             "/api/v1/imports": settings.max_upload_bytes,
             r"^/api/v1/interviews/[^/]+/recording$": settings.recording_max_bytes,

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from app.core.clock import utcnow
+from app.core.redaction import describe_exception
 from app.job_kinds import register_job_kinds
 from app.models.base import table_of
 from app.models.platform import Job
@@ -134,7 +135,7 @@ class Worker:
                         update(Job).where(_job.id == job.id).values(**jobs.finish_job())
                     )
         except Exception as exc:
-            values = jobs.fail_job(job, f"{type(exc).__name__}: {exc}")
+            values = jobs.fail_job(job, describe_exception(exc))
             log.warning(
                 "job failed",
                 extra={"job_id": str(job.id), "kind": job.kind, "attempt": job.attempts},

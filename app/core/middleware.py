@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.context import client_address_var, request_id_var
 from app.core.errors import (
+    Conflict,
     DomainError,
     InternalError,
     PayloadTooLarge,
@@ -27,7 +28,12 @@ from app.core.errors import (
 )
 from app.core.metrics import Metrics
 from app.core.problems import domain_error_response
-from app.core.unavailable import is_database_unavailable, is_unstorable_value
+from app.core.redaction import describe_exception, loggable_path
+from app.core.unavailable import (
+    is_constraint_conflict,
+    is_database_unavailable,
+    is_unstorable_value,
+)
 
 log = logging.getLogger("tandem.request")
 access_log = logging.getLogger("tandem.access")
@@ -119,7 +125,9 @@ class RequestContextMiddleware:
                 state["status"] = message["status"]
                 headers = [*message.get("headers", ()), rid_header]
                 if self.extra_headers is not None:
-                    headers.extend(self.extra_headers(scope))
+                    # A header the response set itself (a page's own policy) wins.
+                    present = {name.lower() for name, _ in headers}
+                    headers.extend(h for h in self.extra_headers(scope) if h[0] not in present)
                 message["headers"] = headers
             await send(message)
 
@@ -166,7 +174,7 @@ class RequestContextMiddleware:
             access_log.info(
                 "%s %s %s %.1fms",
                 scope["method"],
-                scope["path"],
+                loggable_path(scope["path"]),
                 status,
                 elapsed * 1000,
                 extra={"route": template, "status": status},
@@ -188,8 +196,22 @@ class RequestContextMiddleware:
             error = ValidationFailed(
                 "A value cannot be stored: text with a NUL character, or a number out of range."
             )
+        elif is_constraint_conflict(exc):
+            # Services check what they can; a concurrent request can still take a unique key
+            # (or remove a referenced row) between the check and the write.
+            log.info("write refused by a constraint: %s", describe_exception(exc))
+            error = Conflict(
+                "This conflicts with data that exists (possibly written by a concurrent "
+                "request); read the current state and retry."
+            )
         else:
-            log.error("unhandled error in %s %s", scope["method"], scope["path"], exc_info=exc)
+            # The formatters write the traceback without messages that may quote values.
+            log.error(
+                "unhandled error in %s %s",
+                scope["method"],
+                loggable_path(scope["path"]),
+                exc_info=exc,
+            )
             error = InternalError("An unexpected error occurred; quote the request id.")
         if state["started"]:
             return  # the response is already on the wire; the log line is all we can add

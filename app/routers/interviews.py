@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, PageDep, SessionDep, require, runtime_of
+from app.deps import IdempotencyDep, PageDep, SessionDep, public_base_url, require, runtime_of
 from app.models.interviews import Interview, InterviewStatus
 from app.routers.base import api_router
 from app.routers.media import text_response
@@ -179,7 +179,7 @@ async def interviews_get_calendar(
         session,
         principal,
         interview_id,
-        str(request.base_url).rstrip("/"),
+        public_base_url(request),
     )
     return Response(
         body,

@@ -131,6 +131,14 @@ class DecisionCreate(BaseModel):
     reason_code: RejectionReason | None = Field(
         default=None, description="For `reject` (default `not_qualified`)."
     )
+    from_stage: Annotated[Text, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description=(
+            "The stage this decision is about: the application's current `stage`. A decision "
+            "needs this or `If-Match`; once the application has moved on, deciding on that "
+            "stage again is a 409."
+        ),
+    )
 
 
 class DecisionRead(BaseModel):

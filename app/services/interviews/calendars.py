@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
 from app.core.principal import Principal
+from app.core.text import plain_line
 from app.models.base import table_of
 from app.models.candidates import Application, Candidate
 from app.models.identity import User
@@ -33,7 +34,7 @@ ATTENDEE_ROLES = {
 
 def _address(user: User, **params: str) -> vCalAddress:
     address = vCalAddress(f"mailto:{user.email}")
-    address.params["CN"] = vText(user.full_name)
+    address.params["CN"] = vText(plain_line(user.full_name))
     for name, value in params.items():
         address.params[name] = vText(value)
     return address
@@ -77,11 +78,16 @@ def _event(
     event.add("dtstamp", interview["updated_at"])
     event.add("dtstart", interview["starts_at"].astimezone(zone))
     event.add("dtend", interview["ends_at"].astimezone(zone))
-    event.add("summary", f"Interview: {candidate.full_name} - {interview['stage_name']}")
+    # Plain text: some calendars render descriptions as HTML, so stored values lose their
+    # angle brackets and line breaks (a value cannot add lines that look like ours).
+    name, stage, title = (
+        plain_line(v) for v in (candidate.full_name, interview["stage_name"], intake.title)
+    )
+    event.add("summary", f"Interview: {name} - {stage}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     kit = f"{base}/api/v1/interview-plans/{interview['plan_id']}/stages/{interview['stage_id']}/kit"
     lines = [
-        f"{interview['stage_name']} with {candidate.full_name} for {intake.title}.",
+        f"{stage} with {name} for {title}.",
         f"Interview kit: {kit}",
     ]
     if interview["video_url"]:
@@ -90,7 +96,7 @@ def _event(
     event.add("description", "\n".join(lines))
     location = interview["location"] or interview["video_url"]
     if location:
-        event.add("location", location)
+        event.add("location", plain_line(location))
     return event
 
 
