@@ -39,6 +39,7 @@ from app.routers import (
     candidates,
     debriefs,
     evaluations,
+    events,
     health,
     imports,
     intake_comments,
@@ -55,6 +56,7 @@ from app.routers import (
     transcripts,
     users,
 )
+from app.services.events.openapi import webhooks_section
 from app.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -179,12 +181,13 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         auth.router,
         api_clients.router,
         audit.router,
+        events.router,
     ):
         application.include_router(router)
     application.include_router(health.router)
     application.include_router(public.router)
     _install_docs(application)
-    application.openapi = lambda: build_openapi(application)  # type: ignore[method-assign]
+    application.openapi = lambda: build_openapi(application, webhooks_section)  # type: ignore[method-assign]
 
     application.add_middleware(
         RequestContextMiddleware,

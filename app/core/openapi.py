@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -23,6 +24,8 @@ TAGS = [
     {"name": "Organisation", "description": "The company's profile on candidate briefings."},
     {"name": "API clients", "description": "Integration keys (admins)."},
     {"name": "Audit", "description": "Who did what, when."},
+    {"name": "Events", "description": "The change feed, in commit order."},
+    {"name": "Webhooks", "description": "Signed deliveries of events to your endpoints."},
     {"name": "Operations", "description": "Health probes and metrics."},
 ]
 SECURITY_SCHEMES = {
@@ -53,8 +56,12 @@ def _authenticates(dependant: Dependant) -> bool:
     return any(_authenticates(sub) for sub in dependant.dependencies)
 
 
-def build_openapi(application: FastAPI) -> dict[str, Any]:
-    """The spec, generated once: FastAPI's plus what our dependency-free auth needs."""
+def build_openapi(
+    application: FastAPI,
+    webhooks: Callable[[], tuple[dict[str, Any], dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """The spec, generated once: FastAPI's plus what our dependency-free auth needs, and the
+    `webhooks` section (with its schemas) that `webhooks` returns."""
     if application.openapi_schema:
         return application.openapi_schema
     schema = get_openapi(
@@ -71,6 +78,10 @@ def build_openapi(application: FastAPI) -> dict[str, Any]:
             ref_template="#/components/schemas/{model}"
         )
     schemas["Problem"].pop("$defs", None)
+    if webhooks is not None:
+        schema["webhooks"], webhook_schemas = webhooks()
+        for name, definition in webhook_schemas.items():
+            schemas.setdefault(name, definition)
     components["securitySchemes"] = SECURITY_SCHEMES
     components.setdefault("parameters", {})["OnBehalfOf"] = ON_BEHALF_OF
     for context in iter_route_contexts(application.routes):
