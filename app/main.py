@@ -55,6 +55,7 @@ from app.routers import (
     training,
     transcripts,
     users,
+    webhooks,
 )
 from app.services.events.openapi import webhooks_section
 from app.worker import Worker
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         api_clients.router,
         audit.router,
         events.router,
+        webhooks.router,
     ):
         application.include_router(router)
     application.include_router(health.router)

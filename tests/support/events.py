@@ -23,3 +23,24 @@ async def read_feed(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def relay_and_fan_out(runtime: Runtime) -> None:
+    """Run the relay job once: number committed events and create their deliveries."""
+    from app.services.events.relay import relay_job
+
+    async with runtime.db.unit_of_work(write=True) as session:
+        await relay_job(session, {})
+
+
+async def subscribe(
+    client: httpx.AsyncClient, headers: dict[str, str], url: str, *types: str
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/webhooks",
+        headers=headers,
+        json={"url": url, "event_types": list(types) or ["*"], "description": "test"},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
