@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.base import table_of
 from app.models.platform import Event
+from app.platform.events import notify_on_commit
 from app.services.events.deliveries import fan_out
 
 RELAY_JOB = "events.relay"
@@ -58,4 +59,5 @@ async def sequence_events(session: AsyncSession, *, limit: int = BATCH) -> list[
 
 async def relay_job(session: AsyncSession, _payload: dict[str, Any]) -> None:
     """The periodic job: number what committed since the last run and fan it out."""
-    await fan_out(session, await sequence_events(session))
+    if await fan_out(session, await sequence_events(session)):
+        notify_on_commit(session)  # other workers: deliveries are waiting

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,13 +34,30 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-def _client(settings: Settings) -> httpx.AsyncClient:
+_clients: OrderedDict[tuple[int, str, str, str, int, float], httpx.AsyncClient] = OrderedDict()
+MAX_CLIENTS = 256
+
+
+def _client(target: targets.Target, settings: Settings) -> httpx.AsyncClient:
+    """A pooled client per (scheme, host name, checked address, port): connections are
+    reused between deliveries to the same receiver, never across host names (TLS SNI)."""
     timeout = settings.webhook_timeout_seconds
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
-        follow_redirects=False,
-        trust_env=False,  # never through a proxy from the environment: we checked the address
-    )
+    loop = id(asyncio.get_running_loop())  # clients belong to the loop that made them
+    key = (loop, target.scheme, target.host, str(target.address), target.port, timeout)
+    client = _clients.get(key)
+    if client is None:
+        client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+            follow_redirects=False,
+            trust_env=False,  # never through a proxy from the environment: we checked the address
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )
+        _clients[key] = client
+        while len(_clients) > MAX_CLIENTS:
+            _, oldest = _clients.popitem(last=False)
+            asyncio.get_running_loop().create_task(oldest.aclose())
+    _clients.move_to_end(key)
+    return client
 
 
 def signed_headers(
@@ -73,20 +92,20 @@ async def send(
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     started = time.perf_counter()
     try:
-        async with _client(settings) as client:
-            request = client.build_request(
-                "POST", target.connect_url(), content=body, headers=headers, extensions=extensions
-            )
-            response = await client.send(request, stream=True)
-            received = b""
-            try:
-                async for chunk in response.aiter_bytes():
-                    received += chunk
-                    if len(received) >= BODY_LIMIT:
-                        break
-            finally:
-                await response.aclose()
-            text = received[:BODY_LIMIT].decode("utf-8", "replace")
+        client = _client(target, settings)
+        request = client.build_request(
+            "POST", target.connect_url(), content=body, headers=headers, extensions=extensions
+        )
+        response = await client.send(request, stream=True)
+        received = b""
+        try:
+            async for chunk in response.aiter_bytes():
+                received += chunk
+                if len(received) >= BODY_LIMIT:
+                    break
+        finally:
+            await response.aclose()
+        text = received[:BODY_LIMIT].decode("utf-8", "replace")
     except httpx.HTTPError as exc:
         elapsed = int((time.perf_counter() - started) * 1000)
         return Outcome(elapsed_ms=elapsed, error=f"{type(exc).__name__}: {exc}"[:1000])
