@@ -41,6 +41,7 @@ from app.routers import (
     candidates,
     debriefs,
     evaluations,
+    events,
     health,
     imports,
     intake_comments,
@@ -56,8 +57,10 @@ from app.routers import (
     training,
     transcripts,
     users,
+    webhooks,
 )
 from app.routers.examples import with_examples
+from app.services.events.openapi import webhooks_section
 from app.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -170,6 +173,8 @@ API_ROUTERS = (
     auth.router,
     api_clients.router,
     audit.router,
+    events.router,
+    webhooks.router,
 )
 
 
@@ -196,7 +201,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     application.include_router(health.router)
     application.include_router(public.router)
     _install_docs(application)
-    application.openapi = with_examples(lambda: build_openapi(application))  # type: ignore[method-assign]
+    application.openapi = with_examples(  # type: ignore[method-assign]
+        lambda: build_openapi(application, webhooks_section)
+    )
     _add_middleware(application, settings, runtime)
     return application
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -80,6 +81,9 @@ class Settings(BaseSettings):
     transcript_engine: Literal["lexical", "semantic"] = "lexical"
     salary_history_banned: bool = True
 
+    webhook_allowed_hosts: list[str] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=15)
+
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     training_valid_days: int = Field(default=365, ge=1)
 
@@ -147,6 +151,21 @@ class Settings(BaseSettings):
                     'and no trailing slash (e.g. https://app.example.com), or "*"'
                 )
         return origins
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _hosts_or_networks(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            if "/" in entry or entry.replace(".", "").isdigit() or ":" in entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{entry!r} is neither a host name nor an address/CIDR"
+                    ) from None
+            elif not re.fullmatch(r"[A-Za-z0-9.-]+", entry):
+                raise ValueError(f"{entry!r} is neither a host name nor an address/CIDR")
+        return [e.lower() for e in entries]
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:
