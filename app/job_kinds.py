@@ -11,6 +11,7 @@ from app.platform import maintenance
 from app.platform.jobs import register_job
 from app.services.events import deliveries, relay
 from app.services.interviews import reminders
+from app.services.market import imports as market_imports
 from app.services.pipeline import hm_reviews, imports
 from app.services.plans import training
 from app.services.transcripts import recordings
@@ -29,6 +30,7 @@ def register_job_kinds() -> None:
     )
     register_job("evaluations.remind", reminders.remind_job, every=timedelta(minutes=5))
     register_job(imports.IMPORT_JOB, imports.run_job, manages_transactions=True)
+    register_job(market_imports.IMPORT_JOB, market_imports.import_job, manages_transactions=True)
     register_job(
         recordings.RETENTION_JOB,
         recordings.retention_job,

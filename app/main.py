@@ -49,6 +49,7 @@ from app.routers import (
     intakes,
     interviewer_coaching,
     interviews,
+    market,
     organisation,
     plans,
     profiles,
@@ -175,6 +176,8 @@ API_ROUTERS = (
     audit.router,
     events.router,
     webhooks.router,
+    market.router,
+    market.intakes_router,
 )
 
 

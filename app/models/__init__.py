@@ -34,6 +34,7 @@ from app.models.interviews import (
     InterviewParticipant,
     NotificationIntent,
 )
+from app.models.market import MarketBenchmark, MarketDataset
 from app.models.notifications import Notification, NotificationPreference
 from app.models.organisation import OrganisationProfile
 from app.models.plans import (
@@ -89,6 +90,8 @@ __all__ = [
     "InterviewPlanVersion",
     "Job",
     "JobSchedule",
+    "MarketBenchmark",
+    "MarketDataset",
     "Notification",
     "NotificationIntent",
     "NotificationPreference",
