@@ -30,6 +30,13 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+def public_base_url(request: Request) -> str:
+    """The base of absolute URLs: `TANDEM_PUBLIC_BASE_URL` (required in production), else in
+    development the address the request came to."""
+    configured = runtime_of(request).settings.public_base_url
+    return configured or str(request.base_url).rstrip("/")
+
+
 async def get_runtime(request: Request) -> Runtime:
     return runtime_of(request)
 
@@ -114,7 +121,23 @@ async def get_if_match(
     return parse_if_match(if_match)
 
 
+async def get_optional_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="Optional: the ETag from your last read; 412 if it is stale.",
+        ),
+    ] = None,
+) -> list[str] | None:
+    return parse_if_match(if_match)
+
+
+# The service answers 428 without it: the OpenAPI document declares it required.
+get_if_match.if_match_required = True  # type: ignore[attr-defined]
 IfMatch = Annotated[list[str] | None, Depends(get_if_match)]
+# For create-or-replace by a natural key (an ATS id), where a blind write is allowed.
+OptionalIfMatch = Annotated[list[str] | None, Depends(get_optional_if_match)]
 
 
 async def get_page_request(
@@ -188,4 +211,17 @@ class IdempotentReplay(Exception):
 
 IdempotencyDep = Annotated[idempotency.Claim | None, Depends(idempotency_claim)]
 
+
+async def sealed_idempotency_claim(claim: IdempotencyDep) -> idempotency.Claim | None:
+    """An Idempotency-Key claim whose stored response is encrypted (it shows a secret once)."""
+    if claim is not None:
+        claim.sealed = True
+    return claim
+
+
+SealedIdempotencyDep = Annotated[idempotency.Claim | None, Depends(sealed_idempotency_claim)]
+
 get_principal.authenticates = True  # type: ignore[attr-defined]
+# Routes on these can answer 503 while the database is away (documented by app.core.openapi).
+get_session.uses_database = True  # type: ignore[attr-defined]
+get_write_session.uses_database = True  # type: ignore[attr-defined]

@@ -32,13 +32,51 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
-    """A page of a collection: the items, the cursor for the next page, and whether there is one."""
+    """A page of a collection: the items, the cursor for the next page, and whether there is one.
 
-    data: list[T]
+    `Page[IntakeRead]` is a class named `IntakeList` (see `__class_getitem__`), so the OpenAPI
+    document and generated clients get readable list types. Every member is required;
+    `next_cursor` is null on the last page.
+    """
+
+    data: list[T] = Field(description="The items of this page, in the list's stable order.")
     next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` to fetch the next page; null on the last page."
+        description="Pass as `cursor` to fetch the next page; null on the last page."
     )
-    has_more: bool = False
+    has_more: bool = Field(description="Whether another page follows (`next_cursor` is set).")
+
+    def __class_getitem__(cls, params: Any) -> Any:
+        parametrized = super().__class_getitem__(params)
+        item = params[0] if isinstance(params, tuple) and len(params) == 1 else params
+        if (
+            cls is not Page
+            or not isinstance(parametrized, type)
+            or not (isinstance(item, type) and issubclass(item, BaseModel))
+        ):
+            return parametrized
+        return _named_page(parametrized, item)
+
+
+_NAMED_PAGES: dict[type[BaseModel], type[BaseModel]] = {}
+
+
+def _named_page(parametrized: type[BaseModel], item: type[BaseModel]) -> type[BaseModel]:
+    """`Page[XRead]` as a plain subclass named `XList`: pydantic names a parametrized generic
+    `Page_XRead_` in JSON schemas, a subclass by its own name. Made once per item type."""
+    named = _NAMED_PAGES.get(item)
+    if named is None:
+        name = item.__name__.removesuffix("Read") + "List"
+        metaclass: Any = type(parametrized)
+        named = _NAMED_PAGES[item] = metaclass(
+            name,
+            (parametrized,),
+            {
+                "__module__": item.__module__,
+                "__qualname__": name,
+                "__doc__": f"A page of {item.__name__} items with the cursor to the next page.",
+            },
+        )
+    return named
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
+from app.core.errors import FieldProblem, ValidationFailed
 from app.core.roles import Role
 
 
@@ -56,3 +58,29 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+ON_BEHALF_OF_HEADER = "On-Behalf-Of"
+# The canonical 8-4-4-4-12 form only, as `format: uuid` in the OpenAPI document says:
+# `uuid.UUID` alone would also take braces, URNs and bare hex.
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def parse_on_behalf_of(header: str) -> uuid.UUID:
+    """The user id an `On-Behalf-Of` header names; a 422 problem when the header is present but
+    empty or not a UUID, whoever sends it (the spec declares it `format: uuid`)."""
+    value = header.strip()
+    if not _CANONICAL_UUID.fullmatch(value):
+        raise ValidationFailed(
+            "On-Behalf-Of must be a user id (a UUID); leave the header out to act as yourself.",
+            errors=[
+                FieldProblem(
+                    f"header.{ON_BEHALF_OF_HEADER}",
+                    "empty" if not value else "is not a UUID",
+                    "uuid_parsing",
+                )
+            ],
+        )
+    return uuid.UUID(value)

@@ -35,6 +35,7 @@ from app.models.interviews import (
     NotificationIntent,
 )
 from app.models.market import MarketBenchmark, MarketDataset
+from app.models.notifications import Notification, NotificationPreference
 from app.models.organisation import OrganisationProfile
 from app.models.plans import (
     CalibrationExercise,
@@ -57,6 +58,7 @@ from app.models.transcripts import (
     Transcript,
     TranscriptSegment,
 )
+from app.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiClient",
@@ -68,6 +70,7 @@ __all__ = [
     "CalibrationExercise",
     "Candidate",
     "Competency",
+    "DeliveryStatus",
     "Evaluation",
     "EvaluationAmendment",
     "Event",
@@ -89,7 +92,9 @@ __all__ = [
     "JobSchedule",
     "MarketBenchmark",
     "MarketDataset",
+    "Notification",
     "NotificationIntent",
+    "NotificationPreference",
     "OrganisationProfile",
     "RateLimitCounter",
     "Recording",
@@ -101,6 +106,8 @@ __all__ = [
     "Transcript",
     "TranscriptSegment",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkerHeartbeat",
     "metadata",
 ]

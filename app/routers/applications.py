@@ -11,9 +11,19 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, PageDep, RuntimeDep, SessionDep, require, runtime_of
+from app.deps import (
+    IdempotencyDep,
+    PageDep,
+    RuntimeDep,
+    SealedIdempotencyDep,
+    SessionDep,
+    public_base_url,
+    require,
+    runtime_of,
+)
 from app.models.candidates import Application, ApplicationStatus
 from app.routers.base import api_router
+from app.routers.media import text_response
 from app.schemas.applications import (
     ApplicationCreate,
     ApplicationList,
@@ -57,7 +67,12 @@ async def applications_create(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Put a candidate in an intake's pipeline (one active application per intake)."""
+    """Put a candidate in an intake's pipeline (one active application per intake).
+
+    The application starts in stage `applied` (or the `stage` given). The intake must be
+    open for candidates (409 otherwise), and a candidate has one active application per
+    intake (409).
+    """
     application = await applications.create_application(
         session, principal, body.candidate_id, body.intake_id, stage=body.stage, source=body.source
     )
@@ -78,7 +93,11 @@ async def applications_list(
     overdue: Annotated[bool, Query(description="Only HM reviews past their due time.")] = False,
     updated_since: AwareDatetime | None = None,
 ) -> Response:
-    """List applications on your intakes, filtered."""
+    """List applications on your intakes, filtered.
+
+    Filters combine; `overdue=true` keeps the applications whose hiring-manager review is
+    late. With `updated_since` the order is by change time, for syncing.
+    """
     runtime = runtime_of(request)
     result = await application_queries.list_applications(
         runtime.db,
@@ -134,7 +153,12 @@ async def applications_move(
     principal: Annotated[Principal, require("applications", "move")],
     session: SessionDep,
 ) -> Response:
-    """Move to `applied`, `shortlisted` (the HM's queue), `hm_review` or a plan stage."""
+    """Move to `applied`, `shortlisted` (the HM's queue), `hm_review` or a plan stage.
+
+    Every move is written to the stage history with who and when. Moving to `shortlisted`
+    starts the hiring manager's review clock (`hm_review_due_at`). Rejected, hired and
+    withdrawn applications cannot move (409).
+    """
     application = await applications.move(
         session, principal, application_id, body.stage, body.reason
     )
@@ -218,7 +242,11 @@ async def applications_review(
     response_model=BriefingRead,
     responses={
         **problem_openapi_responses(404),
-        200: {"content": {"text/markdown": {}, "text/html": {}}},
+        200: text_response(
+            "The briefing as JSON, Markdown or HTML (`Accept` or `format`).",
+            "text/markdown",
+            "text/html",
+        ),
     },
 )
 async def applications_get_briefing(
@@ -233,7 +261,13 @@ async def applications_get_briefing(
     ] = None,
 ) -> Response:
     """The candidate's prep pack for a stage: the hiring manager, the role, the stage, how to
-    prepare, logistics."""
+    prepare, logistics.
+
+    Only candidate-facing data: the organisation, the hiring manager's public profile, the
+    role's selling points, the stage's format and competencies, the booked interview's time
+    and panel, and the steps of the process. JSON by default; Markdown or HTML by `format`
+    or `Accept`.
+    """
     briefing = await briefings.briefing_for(session, principal, application_id, stage)
     chosen: str = format or next(
         (f for media, f in BRIEFING_MEDIA.items() if media in request.headers.get("accept", "")),
@@ -257,9 +291,16 @@ async def applications_share_briefing(
     principal: Annotated[Principal, require("applications", "share_briefing")],
     session: SessionDep,
     runtime: RuntimeDep,
+    _claim: SealedIdempotencyDep,
     body: BriefingLinkCreate | None = None,
 ) -> Response:
-    """Create a public, expiring link to the briefing for the candidate (shown once)."""
+    """Create a public, expiring link to the briefing for the candidate (shown once).
+
+    The link is shown only in this response (`url`); only a hash of its token is stored. It
+    expires after `expires_in_days` and can be revoked; views are counted. With
+    `Idempotency-Key`, a retry answers the same link (stored encrypted, since it holds the
+    link's token) instead of creating another.
+    """
     options = body or BriefingLinkCreate()
     link, token = await briefings.share(
         session,
@@ -269,7 +310,7 @@ async def applications_share_briefing(
         stage_id=options.stage_id,
         expires_in_days=options.expires_in_days,
     )
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     created = BriefingLinkCreated.model_validate(
         {**BriefingLinkRead.model_validate(link).model_dump(), "url": f"{base}/p/{token}"}
     )

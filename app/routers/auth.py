@@ -27,7 +27,12 @@ async def auth_token(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:
-    """Sign in with e-mail (`username`) and password; returns access and refresh tokens."""
+    """Sign in with e-mail (`username`) and password; returns access and refresh tokens.
+
+    OAuth2 password flow (a form body). The access token lasts minutes, the refresh token
+    days (`TANDEM_ACCESS_TOKEN_MINUTES`, `TANDEM_REFRESH_TOKEN_DAYS`); failed attempts are
+    limited per account and address (429 with `Retry-After`).
+    """
     pair = await sessions.login(
         session,
         runtime,

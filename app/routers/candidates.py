@@ -11,7 +11,15 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
+from app.deps import (
+    IdempotencyDep,
+    IfMatch,
+    OptionalIfMatch,
+    PageDep,
+    SessionDep,
+    require,
+    runtime_of,
+)
 from app.models.candidates import Candidate
 from app.routers.base import api_router
 from app.schemas.candidates import (
@@ -20,6 +28,7 @@ from app.schemas.candidates import (
     CandidateRead,
     CandidateUpdate,
     CandidateUpsert,
+    CandidateView,
 )
 from app.schemas.common import SingleLine
 from app.services.pipeline import candidates
@@ -55,7 +64,13 @@ async def candidates_create(
         Query(description="`merge`: fill in the existing candidate with this e-mail (200)."),
     ] = "error",
 ) -> Response:
-    """Create a candidate; an existing e-mail is a 409 naming the candidate, or a merge."""
+    """Create a candidate; an existing e-mail is a 409 naming the candidate, or a merge.
+
+    The e-mail is stored lower-cased and is unique: by default a second candidate with it is
+    a 409 whose problem names the existing one; with `on_conflict=merge` the existing
+    candidate's empty fields are filled and lists joined (200). Personal data reads and
+    writes are audited.
+    """
     candidate, created = await candidates.create_candidate(
         session, body, merge=on_conflict == "merge"
     )
@@ -79,7 +94,14 @@ async def candidates_list(
     source: Annotated[SingleLine | None, Query(max_length=100)] = None,
     updated_since: AwareDatetime | None = None,
 ) -> Response:
-    """Search candidates (interviewers see a summary of the people they interview)."""
+    """Search candidates (interviewers see a summary of the people they interview).
+
+    `q` matches names (any case or accents) and e-mail addresses; `tag` and `source` narrow
+    further. With `updated_since` the order is by change time, for syncing. Each item is a
+    `CandidateRead` (`view: full`) or, for interviewers, a `CandidateSummary` (`view:
+    summary`, no contact data or pay) of the people whose interviews they sit on; interviewers
+    search by name only.
+    """
     runtime = runtime_of(request)
     result = await candidates.list_candidates(
         runtime.db,
@@ -96,14 +118,17 @@ async def candidates_list(
 
 
 @router.get(
-    "/{candidate_id}", response_model=CandidateRead, responses=problem_openapi_responses(404)
+    "/{candidate_id}", response_model=CandidateView, responses=problem_openapi_responses(404)
 )
 async def candidates_get(
     request: Request,
     candidate_id: uuid.UUID,
     principal: Annotated[Principal, require("candidates", "read")],
 ) -> Response:
-    """Get a candidate (the read is audited)."""
+    """Get a candidate (the read is audited).
+
+    Interviewers get `CandidateSummary` (`view: summary`), everyone else `CandidateRead`
+    (`view: full`)."""
     runtime = runtime_of(request)
     values = await candidates.get_candidate(runtime.db, runtime.read_audit, principal, candidate_id)
     return row_response(candidates.view_schema(principal), values)
@@ -135,12 +160,16 @@ async def candidates_upsert_by_external_id(
     source: Annotated[SingleLine, Path(min_length=1, max_length=50)],
     external_id: ExternalPart,
     body: CandidateUpsert,
-    if_match: IfMatch,
+    if_match: OptionalIfMatch,
     _principal: Annotated[Principal, require("candidates", "update")],
     session: SessionDep,
 ) -> Response:
-    """Create or replace the candidate an ATS id names (201 created, 200 updated); the same
-    body again changes nothing."""
+    """Create or replace the candidate an ATS id names (201 created, 200 updated).
+
+    For ATS syncs: the `(source, external_id)` pair names the candidate, and sending the
+    same body again changes nothing, so a retry after a timeout is safe. `If-Match` is
+    optional (a stale one is a 412).
+    """
     candidate, created = await candidates.upsert_candidate(
         session, source, external_id, if_match, body
     )

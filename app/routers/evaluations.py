@@ -47,7 +47,12 @@ async def evaluations_list(
     status: Annotated[StatusFilter | None, Query(description=_STATUS_HELP)] = None,
     updated_since: AwareDatetime | None = None,
 ) -> Response:
-    """List the evaluations you may see (colleagues' only after submitting your own)."""
+    """List the evaluations you may see (colleagues' only after submitting your own).
+
+    Independence: an interviewer sees colleagues' evaluations of an application only once
+    their own is submitted, and draft content only of their own. Filters combine;
+    `updated_since` orders by change time.
+    """
     runtime = runtime_of(request)
     result = await evaluation_queries.list_evaluations(
         runtime.db,
@@ -90,7 +95,11 @@ async def evaluations_update(
     principal: Annotated[Principal, require("evaluations", "write")],
     session: SessionDep,
 ) -> Response:
-    """Save your draft (If-Match): ratings, recommendation, summary."""
+    """Save your draft (If-Match): ratings, recommendation, summary.
+
+    Only the author saves, and only while it is open (409 once submitted: amend it instead).
+    Ratings are 1-4 or `not_assessed`; a partial draft is fine until submission.
+    """
     return evaluation_response(
         await evaluations.save_draft(session, principal, evaluation_id, if_match, body)
     )
@@ -103,7 +112,12 @@ async def evaluations_submit(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Submit your complete evaluation; from then on it changes only by amendment."""
+    """Submit your complete evaluation; from then on it changes only by amendment.
+
+    Every competency must be rated or marked not assessed, with a recommendation (422 lists
+    what is missing). The turnaround and whether it was on time are stored; from now on only
+    an amendment changes it.
+    """
     return evaluation_response(await evaluations.submit(session, principal, evaluation_id))
 
 

@@ -58,7 +58,10 @@ async def intake_comments_create(
     """Post a comment, mentioning team members to notify them."""
     comment = await intake_comments.add_comment(session, principal, intake_id, body)
     return json_response(
-        IntakeCommentRead.model_validate(comment), status_code=201, version=comment.version
+        IntakeCommentRead.model_validate(comment),
+        status_code=201,
+        version=comment.version,
+        headers={"Location": f"/api/v1/intakes/{intake_id}/comments/{comment.id}"},
     )
 
 

@@ -12,7 +12,15 @@ from app.core.pagination import PageResult
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
+from app.deps import (
+    IdempotencyDep,
+    IfMatch,
+    OptionalIfMatch,
+    PageDep,
+    SessionDep,
+    require,
+    runtime_of,
+)
 from app.models.intakes import Intake, IntakeStatus
 from app.routers.base import api_router
 from app.schemas.common import SequenceNumber, SingleLine
@@ -58,7 +66,12 @@ async def intakes_create(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Create a draft intake."""
+    """Create a draft intake.
+
+    The intake starts as a `draft` at revision 1 and can change freely until it is submitted
+    for review. A recruiter owns what they create; admins and integrations must name
+    `recruiter_id`. `hiring_manager_id` and the team must be active users.
+    """
     intake = await intakes.create_intake(session, principal, body)
     return intake_response(intake, status_code=201)
 
@@ -80,7 +93,12 @@ async def intakes_list(
         SingleLine | None, Query(min_length=1, max_length=100, description="Title contains.")
     ] = None,
 ) -> Response:
-    """List the intakes you can see (admins and integrations: all; others: their teams')."""
+    """List the intakes you can see (admins and integrations: all; others: their teams').
+
+    Filters combine; `q` matches the title. With `updated_since` the page order is by change
+    time, for syncing. Each item carries the team, the current revision's sign-offs and the
+    computed deadlines.
+    """
     runtime = runtime_of(request)
     result = await intakes.list_intakes(
         runtime.db,
@@ -102,7 +120,11 @@ async def intakes_get(
     intake_id: uuid.UUID,
     principal: Annotated[Principal, require("intakes", "get")],
 ) -> Response:
-    """Get an intake with its team, sign-offs and deadlines."""
+    """Get an intake with its team, sign-offs and deadlines.
+
+    `sign_offs` are those of the current revision; each deadline's status (`due_soon`,
+    `overdue`, ...) is computed at read time. Users outside the intake's team get 404.
+    """
     return row_response(
         IntakeRead, await intakes.get_intake(runtime_of(request).db, principal, intake_id)
     )
@@ -120,7 +142,14 @@ async def intakes_update(
     principal: Annotated[Principal, require("intakes", "update")],
     session: SessionDep,
 ) -> Response:
-    """Change an intake (If-Match); from review on, each change is a new revision."""
+    """Change an intake (If-Match); from review on, each change is a new revision.
+
+    The owning recruiter (and admins and integrations) may change every field; the intake's
+    hiring manager only the requirements and answers (403 naming the other fields). Drafts
+    change in place; from review on, a change that changes something writes a new revision,
+    and a material change (requirements, pay, level, headcount, plan, deadlines, SLAs, the
+    recruiter or HM) needs both sign-offs again.
+    """
     intake = await intakes.update_intake(session, principal, intake_id, if_match, body)
     return intake_response(intake)
 
@@ -134,12 +163,16 @@ async def intakes_upsert_by_external_id(
     source: ExternalPart,
     external_id: ExternalPart,
     body: IntakeUpsert,
-    if_match: IfMatch,
+    if_match: OptionalIfMatch,
     principal: Annotated[Principal, require("intakes", "upsert")],
     session: SessionDep,
 ) -> Response:
-    """Create or replace the intake an ATS id names (201 created, 200 updated; If-Match
-    optional); sending the same body again changes nothing."""
+    """Create or replace the intake an ATS id names (201 created, 200 updated).
+
+    For ATS syncs: the `(source, external_id)` pair names the intake, and sending the same
+    body again changes nothing, so a retry after a timeout is safe. Without `If-Match` the
+    write is blind; with it, a stale ETag is a 412.
+    """
     intake, created = await intakes.upsert_intake(
         session, principal, source, external_id, if_match, body
     )
@@ -152,7 +185,12 @@ async def intakes_submit_for_review(
     principal: Annotated[Principal, require("intakes", "submit_for_review")],
     session: SessionDep,
 ) -> Response:
-    """Send a draft for sign-off (the required intake questions must be answered)."""
+    """Send a draft for sign-off (the required intake questions must be answered).
+
+    Moves `draft` to `in_review` and records revision 1's snapshot; from then on changes
+    make new revisions. A 409 names the current status when the intake is not a draft; a 422
+    lists the unanswered required questions.
+    """
     return intake_response(await intake_lifecycle.submit_for_review(session, principal, intake_id))
 
 
@@ -163,7 +201,13 @@ async def intakes_sign_off(
     principal: Annotated[Principal, require("intakes", "sign_off")],
     session: SessionDep,
 ) -> Response:
-    """Sign the current revision as its recruiter or hiring manager; both signed: agreed."""
+    """Sign the current revision as its recruiter or hiring manager; both signed: agreed.
+
+    The body names the revision being signed, so nobody signs a version they have not seen:
+    another revision is a 409 naming `current_revision`. When recruiter and hiring manager
+    have both signed the current revision, the intake is `agreed` and its interview plan is
+    locked.
+    """
     intake = await intake_lifecycle.sign_off(session, principal, intake_id, body.revision)
     return intake_response(intake)
 
@@ -189,7 +233,13 @@ def _status_route(action: str, summary: str) -> None:
     )
 
 
-_status_route("open", "Open an agreed intake for candidates (or reopen one on hold).")
+_status_route(
+    "open",
+    """Open an agreed intake for candidates (or reopen one on hold).
+
+    From `agreed` or `on_hold` to `open`: applications can be added. Any other status is a
+    409 that names it and the statuses allowed from.""",
+)
 _status_route("put_on_hold", "Pause an open intake.")
 _status_route("mark_filled", "Mark the opening filled.")
 
@@ -254,7 +304,11 @@ async def intakes_diff(
     from_revision: Annotated[SequenceNumber, Query(alias="from")],
     to_revision: Annotated[SequenceNumber, Query(alias="to")],
 ) -> Response:
-    """Field-by-field differences between two revisions."""
+    """Field-by-field differences between two revisions.
+
+    Compares the snapshots of any two revisions; each change names the field with its value
+    before and after.
+    """
     diff = await intake_revisions.diff_revisions(
         runtime_of(request).db, principal, intake_id, from_revision, to_revision
     )

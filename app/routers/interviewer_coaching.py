@@ -31,7 +31,9 @@ async def insights_get_interviewer_coaching(
     since: Annotated[AwareDatetime | None, Query(description="Interviews from then on.")] = None,
     until: Annotated[AwareDatetime | None, Query(description="Interviews before then.")] = None,
 ) -> Response:
-    """Talk share, plan coverage, flagged topics and evaluation timeliness per interview, with
+    """An interviewer's coaching report over time.
+
+    Talk share, plan coverage, flagged topics and evaluation timeliness per interview, with
     trends and training stages: yours, or those of your intakes' interviews (admins: all)."""
     report = await coaching_history.interviewer_coaching(
         session, principal, user_id, since=since, until=until

@@ -11,9 +11,10 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, PageDep, SessionDep, require, runtime_of
+from app.deps import IdempotencyDep, PageDep, SessionDep, public_base_url, require, runtime_of
 from app.models.interviews import Interview, InterviewStatus
 from app.routers.base import api_router
+from app.routers.media import text_response
 from app.schemas.interviews import (
     InterviewCancel,
     InterviewCreate,
@@ -49,7 +50,12 @@ async def interviews_create(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Schedule an interview for a plan stage (or record a past one); opens the evaluations."""
+    """Schedule an interview for a plan stage (or record a past one); opens the evaluations.
+
+    Checks that no one on the panel, nor the candidate, is booked at that time (409), and
+    that the lead is qualified for the stage (422 unless `override_reason` is given). Opens
+    one evaluation per lead and interviewer, due at the end plus the intake's feedback SLA.
+    """
     interview = await interviews.schedule(session, principal, body)
     return interview_response(interview, status_code=201)
 
@@ -128,7 +134,11 @@ async def interviews_complete(
     principal: Annotated[Principal, require("interviews", "complete")],
     session: SessionDep,
 ) -> Response:
-    """Mark an interview held; trainees' shadowing is counted on their training records."""
+    """Mark an interview held; trainees' shadowing is counted on their training records.
+
+    Only a scheduled interview that has started can be completed (409 otherwise). Shadow and
+    reverse-shadow trainees on the panel get the session counted on their training records.
+    """
     interview, _updates = await interviews.complete(session, principal, interview_id)
     return interview_response(interview)
 
@@ -148,8 +158,9 @@ async def interviews_mark_no_show(
     "/{interview_id}/calendar.ics",
     responses={
         **problem_openapi_responses(404),
-        200: {"content": {"text/calendar": {}}, "description": "An iCalendar file."},
+        200: text_response("An iCalendar file (RFC 5545).", "text/calendar"),
     },
+    response_class=Response,
 )
 async def interviews_get_calendar(
     request: Request,
@@ -157,13 +168,18 @@ async def interviews_get_calendar(
     principal: Annotated[Principal, require("interviews", "read")],
     session: SessionDep,
 ) -> Response:
-    """The interview as an iCalendar invitation (same UID across reschedules)."""
+    """The interview as an iCalendar invitation (same UID across reschedules).
+
+    `text/calendar`: times in the interview's time zone with its VTIMEZONE, the recruiter as
+    organizer, the panel as attendees. `SEQUENCE` grows with each reschedule; a cancelled
+    interview gives `METHOD:CANCEL`.
+    """
     body = await calendars.interview_calendar(
         runtime_of(request).db,
         session,
         principal,
         interview_id,
-        str(request.base_url).rstrip("/"),
+        public_base_url(request),
     )
     return Response(
         body,

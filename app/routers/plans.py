@@ -13,6 +13,7 @@ from app.core.responses import json_response, models_response, page_response
 from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
 from app.models.plans import InterviewPlan
 from app.routers.base import api_router
+from app.routers.media import text_response
 from app.schemas.common import SequenceNumber
 from app.schemas.plans import (
     CompetencyCreate,
@@ -58,7 +59,12 @@ async def interview_plans_create(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Create a plan template, or a plan for an intake (attached to it)."""
+    """Create a plan template, or a plan for an intake (attached to it).
+
+    With `is_template` the plan is a template others copy; with `intake_id` it is that
+    intake's plan. Stages embed their competencies' rubrics as they are now, so later rubric
+    edits do not change the plan.
+    """
     return plan_response(await plans.create_plan(session, principal, body), status_code=201)
 
 
@@ -119,7 +125,11 @@ async def interview_plans_copy(
     _claim: IdempotencyDep,
     body: InterviewPlanCopy | None = None,
 ) -> Response:
-    """Copy a plan (usually a template) into an independent plan, optionally for an intake."""
+    """Copy a plan (usually a template) into an independent plan, optionally for an intake.
+
+    The copy gets new stage and question ids and records `copied_from_id`; later changes to
+    either plan do not touch the other. Retry safely with `Idempotency-Key`.
+    """
     plan = await plans.copy_plan(session, principal, plan_id, body or InterviewPlanCopy())
     return plan_response(plan, status_code=201)
 
@@ -143,10 +153,11 @@ async def interview_plans_get_version(
     response_model=KitRead,
     responses={
         **_NOT_FOUND,
-        200: {
-            "description": "The kit as JSON, Markdown or printable HTML.",
-            "content": {"text/markdown": {}, "text/html": {}},
-        },
+        200: text_response(
+            "The kit as JSON, Markdown or printable HTML (`Accept` or `format`).",
+            "text/markdown",
+            "text/html",
+        ),
     },
 )
 async def interview_plans_get_kit(
@@ -161,7 +172,11 @@ async def interview_plans_get_kit(
     ] = None,
 ) -> Response:
     """A stage's interviewer kit: questions, rubrics, what to listen for, time plan, do's and
-    don'ts."""
+    don'ts.
+
+    For the interviewer preparing a stage. JSON by default; `format=markdown` or
+    `format=html` (or the matching `Accept`) gives a printable document.
+    """
     kit = await kits.get_kit(session, principal, plan_id, stage_id)
     chosen: str = format or next(
         (fmt for media, fmt in KIT_MEDIA.items() if media in request.headers.get("accept", "")),
@@ -180,7 +195,11 @@ async def interview_plans_get_readiness(
     session: SessionDep,
 ) -> Response:
     """For each stage: who in its pool is qualified, in training or untrained, and whether it
-    can be staffed."""
+    can be staffed.
+
+    Computed from the current plan version's interviewer pools and the training records; an
+    expired qualification counts as not qualified even before the hourly expiry job runs.
+    """
     result = await training_practice.readiness(session, principal, plan_id)
     return json_response(PlanReadiness.model_validate(result))
 

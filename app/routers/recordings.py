@@ -11,6 +11,7 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.core.errors import RangeNotSatisfiable
+from app.core.openapi_components import header_ref
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response
@@ -19,6 +20,7 @@ from app.models.transcripts import Recording
 from app.platform.multipart import StreamedFile, file_field_openapi
 from app.platform.storage import Storage, storage_for
 from app.routers.base import api_router
+from app.routers.media import binary_response
 from app.schemas.transcripts import (
     RecordingConsentCreate,
     RecordingConsentRead,
@@ -53,7 +55,10 @@ async def interviews_record_consent(
     "/{interview_id}/recording",
     status_code=201,
     response_model=RecordingRead,
-    responses=problem_openapi_responses(404, 409, 413, 415),
+    responses={
+        **problem_openapi_responses(404, 409, 413, 415),
+        201: {"headers": {"Location": header_ref("Location")}},
+    },
     openapi_extra=file_field_openapi("file", "The audio or video file (any size up to the limit)."),
 )
 async def interviews_upload_recording(
@@ -131,9 +136,18 @@ async def _stream(storage: Storage, key: str, first: int, last: int) -> AsyncIte
     "/{interview_id}/recording",
     responses={
         **problem_openapi_responses(404, 416),
-        200: {"content": {"audio/*": {}, "video/*": {}}, "description": "The media file."},
-        206: {"description": "The requested byte range (`Range: bytes=first-last`)."},
+        200: {
+            **binary_response("The media file.", "audio/*", "video/*"),
+            "headers": {"ETag": header_ref("ETag")},
+        },
+        206: {
+            **binary_response(
+                "The requested byte range (`Range: bytes=first-last`).", "audio/*", "video/*"
+            ),
+            "headers": {"ETag": header_ref("ETag")},
+        },
     },
+    response_class=Response,
 )
 async def interviews_get_recording(
     request: Request,

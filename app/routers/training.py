@@ -34,8 +34,12 @@ _CHANGE_ERRORS = problem_openapi_responses(404, 409)
 
 
 def training_response(record: TrainingRecord, *, status_code: int = 200) -> Response:
+    headers = {"Location": f"/api/v1/training/{record.id}"} if status_code == 201 else None
     return json_response(
-        TrainingRead.model_validate(record), status_code=status_code, version=record.version
+        TrainingRead.model_validate(record),
+        status_code=status_code,
+        version=record.version,
+        headers=headers,
     )
 
 
@@ -129,6 +133,7 @@ async def training_calibrate(
     body: CalibrationCreate,
     principal: Annotated[Principal, require("training", "calibrate")],
     session: SessionDep,
+    _claim: IdempotencyDep,
 ) -> Response:
     """Rate a calibration exercise; see how close you are to the reference ratings."""
     result = await training_practice.calibrate(
@@ -165,6 +170,7 @@ async def calibration_exercises_create(
         CalibrationExerciseRead.model_validate(calibration.shown(principal, exercise)),
         status_code=201,
         version=exercise.version,
+        headers={"Location": f"/api/v1/calibration-exercises/{exercise.id}"},
     )
 
 

@@ -43,10 +43,12 @@ _TRANSCRIPT_BODY = {
 def _transcript_response(
     transcript: Transcript, rows: list[dict[str, object]], status_code: int = 200
 ) -> Response:
+    location = f"/api/v1/interviews/{transcript.interview_id}/transcript"
     return json_response(
         TranscriptRead.model_validate(service.read_model(transcript, rows)),
         status_code=status_code,
         version=transcript.version,
+        headers={"Location": location} if status_code == 201 else None,
     )
 
 
@@ -137,8 +139,11 @@ async def interviews_get_transcript_analysis(
     principal: Annotated[Principal, require("transcripts", "read")],
     session: SessionDep,
 ) -> Response:
-    """Talk share, monologues, questions, plan and competency coverage, risky topics,
-    interruptions; each number lists the segments it came from."""
+    """The transcript's analysis: talk share, questions, coverage, risky topics.
+
+    Talk share, monologues, questions, plan and competency coverage, risky topics and
+    interruptions; each number lists the segments it came from. It never recommends a hiring
+    decision."""
     _interview, transcript = await service.get_transcript(session, principal, interview_id)
     runtime_of(request).read_audit.record("transcript.analysis_read", "transcript", transcript.id)
     return json_response(
@@ -192,8 +197,10 @@ async def evaluations_get_suggested_evidence(
     principal: Annotated[Principal, require("transcripts", "read")],
     session: SessionDep,
 ) -> Response:
-    """Candidate passages from the interview's transcript for the scorecard's competencies:
-    suggestions for the evidence notes; the interviewer decides what to keep."""
+    """Suggested evidence for a scorecard, from the interview's transcript.
+
+    Candidate passages for the scorecard's competencies: suggestions for the evidence notes;
+    the interviewer decides what to keep."""
     transcript, found = await evidence.for_evaluation(session, principal, evaluation_id)
     runtime_of(request).read_audit.record(
         "transcript.evidence_read", "transcript", transcript.id, evaluation_id=str(evaluation_id)

@@ -33,7 +33,12 @@ async def users_create(
     session: SessionDep,
     _claim: IdempotencyDep,
 ) -> Response:
-    """Create a user (admins)."""
+    """Create a user (admins).
+
+    With `password` the user signs in with it (at least 12 characters, not a common one);
+    without, only through the identity provider. The e-mail is unique (409). Retry safely
+    with `Idempotency-Key`.
+    """
     user = await users.create_user(session, body)
     return json_response(
         UserRead.model_validate(user),
@@ -55,7 +60,12 @@ async def users_list(
         Query(description="Only users changed at or after this time, ordered by change."),
     ] = None,
 ) -> Response:
-    """List users (admins and recruiters)."""
+    """List users (admins and recruiters).
+
+    Ordered by id (creation order); with `updated_since` by change time, so an integration
+    can sync by remembering the last `updated_at` it saw. `is_active` keeps only active or
+    only deactivated users.
+    """
     runtime = runtime_of(request)
     result = await users.list_users(
         runtime.db,
@@ -92,7 +102,11 @@ async def users_update(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:
-    """Update a user's name, role or time zone (admins; needs If-Match)."""
+    """Update a user's name, role or time zone (admins; needs If-Match).
+
+    A partial update: only the fields sent change. A role change ends the user's cached
+    sign-ins on this replica at once (others follow within seconds).
+    """
     user = await users.update_user(session, runtime, user_id, if_match, body)
     return json_response(UserRead.model_validate(user), version=user.version)
 

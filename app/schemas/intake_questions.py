@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -46,6 +46,7 @@ class IntakeQuestionUpdate(BaseModel):
 
 
 class IntakeQuestionRead(BaseModel):
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pycountry
 from pydantic import (
@@ -253,6 +253,8 @@ class Deadlines(BaseModel):
 
 class IntakeRead(BaseModel):
     """An intake with its team, current sign-offs and computed deadlines."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(from_attributes=True)
 

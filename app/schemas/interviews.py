@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import (
     AnyHttpUrl,
@@ -122,6 +122,8 @@ class PanelMemberRead(BaseModel):
 
 class InterviewRead(BaseModel):
     """An interview, its panel and where it stands."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -37,6 +37,8 @@ class OrganisationUpdate(BaseModel):
 
 class OrganisationRead(BaseModel):
     """The profile; `name` is null (and the version 0) until an admin first sets it."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(from_attributes=True)
 

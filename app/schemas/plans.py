@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.core.pagination import Page
-from app.models.plans import StageFormat, StageKind
+from app.models.plans import StageFormat, StageKind, TrainingState
 from app.schemas.common import STRICT_INPUT, Name, SingleLine, Text
 
 LongText = Annotated[Text, StringConstraints(max_length=5000)]
@@ -66,6 +66,8 @@ class CompetencyUpdate(BaseModel):
 
 
 class CompetencyRead(BaseModel):
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -194,6 +196,8 @@ class StageRead(BaseModel):
 class InterviewPlanRead(BaseModel):
     """A plan at its current version."""
 
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -230,7 +234,7 @@ class InterviewPlanVersionRead(BaseModel):
 class PoolMember(BaseModel):
     user_id: uuid.UUID
     status: Literal["qualified", "in_training", "untrained"]
-    training_state: str | None
+    training_state: TrainingState | None
     training_id: uuid.UUID | None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -45,6 +45,8 @@ class HmProfileUpdate(BaseModel):
 
 class HmProfileRead(BaseModel):
     """A profile; `internal_notes` is null for readers who may not see it."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -24,6 +24,7 @@ class TrainingCreate(BaseModel):
 
 
 class TrainingRead(BaseModel):
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -90,6 +91,8 @@ class CalibrationExerciseCreate(BaseModel):
 
 class CalibrationExerciseRead(BaseModel):
     """An exercise; `reference_ratings` only for recruiters and admins (trainees rate blind)."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(from_attributes=True)
 

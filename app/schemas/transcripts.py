@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.models.interviews import PanelRole
 from app.models.transcripts import ConsentMethod, DeletionReason, RecordingStatus
 from app.schemas.common import STRICT_INPUT, SingleLine, Text
+
+Engine = Annotated[
+    Literal["lexical", "semantic"], Field(description="The analysis engine that produced this.")
+]
 
 Side = Literal["candidate", "interviewer", "unknown"]
 
@@ -89,15 +94,16 @@ class SpeakerRead(BaseModel):
 
 
 class TranscriptRead(BaseModel):
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
     id: uuid.UUID
     interview_id: uuid.UUID
     candidate_id: uuid.UUID
-    source_format: str
+    source_format: Literal["vtt", "srt", "plain", "json"]
     timed: bool = Field(description="False when times were estimated from word counts.")
     segment_count: int
     duration: float
     speakers: list[SpeakerRead]
-    engine: str
+    engine: Engine
     analysed_at: datetime | None
     segments: list[SegmentRead]
     created_at: datetime
@@ -125,11 +131,13 @@ class SpeakersUpdate(BaseModel):
 class AnalysisRead(BaseModel):
     """The analysis of a transcript; see docs/transcripts.md for every definition."""
 
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
+
     model_config = ConfigDict(extra="allow")
 
     transcript_id: uuid.UUID
     interview_id: uuid.UUID
-    engine: str
+    engine: Engine
     analysed_at: datetime | None
     timed: bool
     talk_share: dict[str, Any]
@@ -160,7 +168,7 @@ class EvidenceRead(BaseModel):
     interviewer's notes, never a rating or a recommendation."""
 
     interview_id: uuid.UUID
-    engine: str
+    engine: Engine
     competencies: list[CompetencyEvidence]
 
 
@@ -173,14 +181,14 @@ class CoachingPoint(BaseModel):
 
 class InterviewerCoaching(BaseModel):
     user_id: uuid.UUID
-    role: str
+    role: PanelRole
     went_well: list[CoachingPoint]
     to_improve: list[CoachingPoint]
 
 
 class InterviewCoachingRead(BaseModel):
     interview_id: uuid.UUID
-    engine: str
+    engine: Engine
     interviewers: list[InterviewerCoaching]
 
 
@@ -189,7 +197,7 @@ class CoachingInterview(BaseModel):
     intake_id: uuid.UUID
     stage_name: str
     starts_at: datetime
-    panel_role: str
+    panel_role: PanelRole
     talk_share: float | None = Field(description="This interviewer's share of all talk.")
     interviewers_talk_share: float | None
     plan_coverage: float | None = Field(description="Planned questions asked ÷ planned.")

@@ -68,7 +68,9 @@ def parameters(spec: dict[str, Any], operation: dict[str, Any]) -> list[dict[str
     return out
 
 
-def problem_refs(response: dict[str, Any]) -> bool:
+def problem_refs(response: dict[str, Any], spec: dict[str, Any]) -> bool:
+    if "$ref" in response:  # a shared response in components/responses
+        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
     schema = response.get("content", {}).get("application/problem+json", {}).get("schema", {})
     return bool(schema.get("$ref") == PROBLEM_REF)
 
@@ -101,7 +103,7 @@ def test_every_operation_documents_a_problem_response(spec):
         for method, path, op in operations(spec)
         if path.startswith("/api/v1/")
         and not any(
-            status.startswith("4") and problem_refs(response)
+            status.startswith("4") and problem_refs(response, spec)
             for status, response in op.get("responses", {}).items()
         )
     ]
@@ -115,7 +117,7 @@ def test_documented_errors_are_problems(spec):
         f"{method} {path} {status}"
         for method, path, op in operations(spec)
         for status, response in op.get("responses", {}).items()
-        if status.startswith("4") and not problem_refs(response)
+        if status.startswith("4") and not problem_refs(response, spec)
     ]
     assert wrong == []
     schemas = spec["components"]["schemas"]

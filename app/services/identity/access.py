@@ -112,6 +112,7 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("imports", "read"): Permission(STAFF, "candidates:write"),
     ("audit_events", "list"): Permission(ADMIN, "audit:read"),
     ("events", "list"): Permission(ADMIN, "events:read"),
+    ("webhooks", "manage"): Permission(ADMIN, "webhooks:manage"),
 }
 
 

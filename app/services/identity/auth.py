@@ -16,7 +16,7 @@ from app.core.clock import utcnow
 from app.core.context import Actor, actor_var
 from app.core.db import CompiledQuery, after_transaction, run_write
 from app.core.errors import Forbidden, ServiceUnavailable, Unauthorized
-from app.core.principal import Principal
+from app.core.principal import Principal, parse_on_behalf_of
 from app.core.roles import Role
 from app.core.scopes import SCOPE_ON_BEHALF_OF
 from app.core.security import api_key_prefix, constant_time_equals, sha256_hex
@@ -97,17 +97,20 @@ async def authenticate(
     if scheme.lower() != "bearer" or not credential:
         raise Unauthorized("Use the Bearer scheme: `Authorization: Bearer <credential>`.")
 
+    # Who calls first (401), then whether the request is well formed (a present but empty or
+    # malformed On-Behalf-Of is a 422 for every caller), then what they may do (403).
     if credential.startswith("tnd_"):
         principal = await _api_key_principal(runtime, credential)
-        if on_behalf_of:
-            principal = await _act_for_user(runtime, principal, on_behalf_of)
+        if on_behalf_of is not None:
+            principal = await _act_for_user(runtime, principal, parse_on_behalf_of(on_behalf_of))
     else:
-        if on_behalf_of:
-            raise Forbidden("On-Behalf-Of is only for API keys with the on_behalf_of scope.")
         if runtime.oidc is not None and runtime.oidc.accepts(credential):
             principal = await _external_principal(runtime, credential)
         else:
             principal = await _token_principal(runtime, credential)
+        if on_behalf_of is not None:
+            parse_on_behalf_of(on_behalf_of)
+            raise Forbidden("On-Behalf-Of is only for API keys with the on_behalf_of scope.")
     actor_var.set(Actor(user_id=principal.user_id, api_client_id=principal.api_client_id))
     return principal
 
@@ -184,13 +187,9 @@ async def _api_key_principal(runtime: Runtime, key: str) -> Principal:
     return principal
 
 
-async def _act_for_user(runtime: Runtime, client: Principal, header: str) -> Principal:
+async def _act_for_user(runtime: Runtime, client: Principal, user_id: uuid.UUID) -> Principal:
     if SCOPE_ON_BEHALF_OF not in (client.scopes or ()):
         raise Forbidden("This API key lacks the on_behalf_of scope needed for On-Behalf-Of.")
-    try:
-        user_id = uuid.UUID(header.strip())
-    except ValueError:
-        raise Forbidden("On-Behalf-Of must be the id of an active user.") from None
     cache_key = ("obo", user_id)
     user = runtime.principals.get(cache_key)
     if user is None:
