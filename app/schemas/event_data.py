@@ -151,6 +151,19 @@ class ImportData(_Data):
     errors: int
 
 
+class MarketDatasetImportedData(_Data):
+    id: uuid.UUID
+    name: str
+    status: str = Field(description="`ready` or `failed`.")
+    rows: int
+    errors: int
+
+
+class MarketDatasetData(_Data):
+    id: uuid.UUID
+    name: str
+
+
 class InterviewData(_Data):
     id: uuid.UUID
     application_id: uuid.UUID

@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from app.core.roles import Role
+from app.models.base import table_of
+from app.models.platform import Event
 from app.platform.runtime import Runtime
+from app.services.events.catalogue import CATALOGUE
 from app.worker import Worker
 from tests.support.harness import Actor, MakeApiKey
 from tests.support.intakes import BASE as INTAKES
@@ -137,6 +141,24 @@ async def test_a_made_default_dataset_drives_the_market_check(client, runtime, a
         client, actors[Role.RECRUITER], "GET", f"{INTAKES}/{created.json()['id']}/market-check"
     )
     assert [w["code"] for w in again.json()["warnings"]] == ["cannot_compare_currency"]
+    # Both changes are events, shaped as the catalogue says.
+    events = table_of(Event).c
+    async with runtime.db.unit_of_work(write=False) as session:
+        recorded = (
+            await session.execute(
+                select(events.type, events.payload)
+                .where(events.type.like("market_dataset.%"))
+                .order_by(events.occurred_at, events.id)
+            )
+        ).all()
+    assert [r.type for r in recorded] == [
+        "market_dataset.imported",
+        "market_dataset.made_default",
+    ]
+    for event_type, payload in recorded:
+        CATALOGUE[event_type].data.model_validate(payload)
+    assert recorded[0].payload["rows"] == 4
+    assert recorded[1].payload["id"] == builtin["id"]
 
 
 async def test_a_file_without_the_needed_columns_fails(client, runtime, admin):

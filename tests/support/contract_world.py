@@ -175,6 +175,11 @@ async def discover(client: httpx.AsyncClient, world: World) -> World:
         source=external["source"],
         external_id=external["external_id"],
     )
+    datasets = await _get(client, await world.headers("admin"), "/market/datasets")
+    found.update(
+        soc_code="15-1252",
+        dataset_id=next(d["id"] for d in datasets["data"] if d["builtin"]),
+    )
     world.path = found
     world.for_writes = await _spare_objects(world)
     return world

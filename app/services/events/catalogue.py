@@ -68,6 +68,16 @@ _TYPES = [
     EventType("briefing.shared", d.BriefingSharedData, "A candidate briefing link was made."),
     EventType("briefing.viewed", d.BriefingViewedData, "A candidate opened a briefing."),
     EventType("import.completed", d.ImportData, "A candidate import finished."),
+    EventType(
+        "market_dataset.imported",
+        d.MarketDatasetImportedData,
+        "An uploaded market dataset was validated and loaded (or failed).",
+    ),
+    EventType(
+        "market_dataset.made_default",
+        d.MarketDatasetData,
+        "A market dataset became the default for market checks.",
+    ),
     EventType("interview.scheduled", d.InterviewData, "An interview was scheduled."),
     EventType("interview.rescheduled", d.InterviewData, "An interview's time or panel changed."),
     EventType("interview.cancelled", d.InterviewData, "An interview was cancelled."),

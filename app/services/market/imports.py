@@ -90,7 +90,12 @@ async def make_default(session: AsyncSession, dataset_id: uuid.UUID) -> MarketDa
         raise NotFound(f"No ready market dataset with id {dataset_id}.")
     await _set_default(session, dataset_id)
     await session.refresh(dataset)
-    record_event(session, "market_dataset.made_default", ("market_dataset", dataset_id), {})
+    record_event(
+        session,
+        "market_dataset.made_default",
+        ("market_dataset", dataset_id),
+        {"id": str(dataset_id), "name": dataset.name},
+    )
     return dataset
 
 
@@ -146,7 +151,13 @@ async def _import(db: Database, dataset_id: uuid.UUID, path: Path, *, make_defau
             session,
             "market_dataset.imported",
             ("market_dataset", dataset_id),
-            {"status": dataset.status.value, "rows": len(good), "errors": len(errors)},
+            {
+                "id": str(dataset_id),
+                "name": dataset.name,
+                "status": dataset.status.value,
+                "rows": len(good),
+                "errors": len(errors),
+            },
         )
 
 
