@@ -62,7 +62,10 @@ def _sends_etag(route: APIRoute) -> bool:
 
 
 def _is_list(route: APIRoute) -> bool:
-    return any(isinstance(m, type) and issubclass(m, Page) for m in _models(route.response_model))
+    return any(
+        isinstance(m, type) and (issubclass(m, Page) or getattr(m, "sends_link", False) is True)
+        for m in _models(route.response_model)
+    )
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -167,10 +167,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def next_link(url_path: str, query: Sequence[tuple[str, str]], next_cursor: str) -> str:
-    """An RFC 8288 `Link` header value pointing at the next page."""
-    params = [(k, v) for k, v in query if k != "cursor"]
-    params.append(("cursor", next_cursor))
+def next_link(
+    url_path: str, query: Sequence[tuple[str, str]], next_cursor: str, param: str = "cursor"
+) -> str:
+    """An RFC 8288 `Link` header value pointing at the next page (the cursor in `param`)."""
+    params = [(k, v) for k, v in query if k != param]
+    params.append((param, next_cursor))
     return f'<{url_path}?{urlencode(params)}>; rel="next"'
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
-from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, next_link
 from app.core.principal import Principal
 from app.deps import RuntimeDep, SessionDep, require
 from app.routers.base import api_router
@@ -18,6 +18,7 @@ router = api_router("/events", "Events")
 
 @router.get("", response_model=EventList)
 async def events_list(
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     principal: Annotated[Principal, require("events", "list")],
@@ -42,4 +43,8 @@ async def events_list(
     body = EventList.model_validate(
         {"data": page.data, "next_cursor": page.next_cursor, "has_more": page.has_more}
     )
-    return Response(body.model_dump_json(), media_type="application/json")
+    headers = {}
+    if page.has_more:
+        query = request.query_params.multi_items()
+        headers["Link"] = next_link(request.url.path, query, page.next_cursor, param="after")
+    return Response(body.model_dump_json(), media_type="application/json", headers=headers)

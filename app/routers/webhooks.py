@@ -10,7 +10,16 @@ from fastapi import Query, Request, Response
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response
-from app.deps import IdempotencyDep, IfMatch, PageDep, RuntimeDep, SessionDep, require, runtime_of
+from app.deps import (
+    IdempotencyDep,
+    IfMatch,
+    PageDep,
+    RuntimeDep,
+    SealedIdempotencyDep,
+    SessionDep,
+    require,
+    runtime_of,
+)
 from app.models.webhooks import DeliveryStatus, WebhookSubscription
 from app.routers.base import api_router
 from app.schemas.webhooks import (
@@ -43,7 +52,7 @@ async def webhooks_create(
     principal: Manager,
     session: SessionDep,
     runtime: RuntimeDep,
-    _claim: IdempotencyDep,
+    _claim: SealedIdempotencyDep,
 ) -> Response:
     """Subscribe a URL to event types; the signing secret is in this response only."""
     subscription, secret = await subscriptions.create(session, runtime.settings, principal, body)
@@ -128,7 +137,9 @@ async def webhooks_rotate_secret(
     response_model=DeliveryRead,
     responses=problem_openapi_responses(404),
 )
-async def webhooks_test(webhook_id: uuid.UUID, principal: Manager, session: SessionDep) -> Response:
+async def webhooks_test(
+    webhook_id: uuid.UUID, principal: Manager, session: SessionDep, _claim: IdempotencyDep
+) -> Response:
     """Queue a `ping` delivery; follow it in the delivery log."""
     delivery = await recovery.ping(session, principal, webhook_id)
     return json_response(DeliveryRead.model_validate(delivery), status_code=202)
@@ -162,7 +173,11 @@ async def webhooks_list_deliveries(
     responses=problem_openapi_responses(404),
 )
 async def webhooks_redeliver(
-    webhook_id: uuid.UUID, delivery_id: uuid.UUID, principal: Manager, session: SessionDep
+    webhook_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    principal: Manager,
+    session: SessionDep,
+    _claim: IdempotencyDep,
 ) -> Response:
     """Send one delivery again now (same `webhook-id`, same body)."""
     delivery = await recovery.redeliver(session, principal, webhook_id, delivery_id)
@@ -176,7 +191,11 @@ async def webhooks_redeliver(
     responses=problem_openapi_responses(404),
 )
 async def webhooks_replay(
-    webhook_id: uuid.UUID, body: WebhookReplay, principal: Manager, session: SessionDep
+    webhook_id: uuid.UUID,
+    body: WebhookReplay,
+    principal: Manager,
+    session: SessionDep,
+    _claim: IdempotencyDep,
 ) -> Response:
     """Send again every matching event that happened between `since` and `until`."""
     queued = await recovery.replay(

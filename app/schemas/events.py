@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -44,7 +44,10 @@ class EventRead(EventEnvelope):
 
 class EventList(BaseModel):
     """A page of the feed. `next_cursor` is set on the last page too: pass it as `after` to
-    poll for what commits next."""
+    poll for what commits next. While more pages follow, `Link: rel="next"` points at the next.
+    """
+
+    sends_link: ClassVar[bool] = True  # documents the Link header (OpenAPI)
 
     data: list[EventRead]
     next_cursor: str

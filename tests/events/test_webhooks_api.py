@@ -80,7 +80,11 @@ async def test_malformed_urls_are_422(client, admin, url):
 async def test_production_takes_https_only(make_app, admin):
     from tests.support.harness import asgi_client
 
-    production = await make_app(env="production", webhook_allowed_hosts=["127.0.0.1"])
+    production = await make_app(
+        env="production",
+        webhook_allowed_hosts=["127.0.0.1"],
+        public_base_url="https://tandem.example",
+    )
     async with asgi_client(production) as http:
         plain = await http.post(
             "/api/v1/webhooks",

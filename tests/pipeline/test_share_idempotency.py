@@ -22,7 +22,7 @@ from tests.support.pipeline import APPLICATIONS, applied, pipeline
 
 # Uploads stream their body to storage and are not fingerprinted; a second recording of an
 # interview is a 409 and importing a file again changes nothing.
-STREAMED_UPLOADS = {"interviews_upload_recording", "imports_create"}
+STREAMED_UPLOADS = {"interviews_upload_recording", "imports_create", "market_datasets_create"}
 
 
 def uses(dependant: Dependant, call: object) -> bool:

@@ -237,7 +237,10 @@ def test_problem_responses_are_shared_and_the_document_stays_small(spec):
         assert "X-Request-ID" in response["headers"], name
     assert "RateLimit" not in shared["Unauthorized"]["headers"]
     assert "Retry-After" in shared["TooManyRequests"]["headers"]
-    assert len(json.dumps(spec, separators=(",", ":"))) < 400_000
+    # The size grows with the API, not with repeated definitions: under 3 KB per operation
+    # and webhook (it was about 3.3 KB per operation before problems and headers were shared).
+    documented = sum(len(item) for item in spec["paths"].values()) + len(spec.get("webhooks", {}))
+    assert len(json.dumps(spec, separators=(",", ":"))) < 3_000 * documented
 
 
 def test_list_schemas_are_named_lists_with_required_members(spec):
@@ -256,6 +259,10 @@ def test_list_schemas_are_named_lists_with_required_members(spec):
         assert name.endswith("List"), operation_id
         page = schemas[name]
         assert page["required"] == ["data", "next_cursor", "has_more"], name
+        if name == "EventList":
+            # The change feed: its cursor is never null, so a poller always has one to resume.
+            assert page["properties"]["next_cursor"]["type"] == "string"
+            continue
         assert {"type": "null"} in page["properties"]["next_cursor"]["anyOf"], name
         assert page["properties"]["has_more"]["type"] == "boolean", name
 

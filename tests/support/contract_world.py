@@ -11,12 +11,15 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from app.core.principal import Principal
 from app.core.roles import Role
 from app.core.security import derived_api_key, new_api_key
 from app.demo.seed import DEMO_USERS, seed_demo
 from app.models.base import table_of
 from app.models.identity import ApiClient, AuthSession, User
 from app.platform.runtime import Runtime
+from app.schemas.webhooks import WebhookCreate
+from app.services.events import recovery, subscriptions
 from app.services.identity.auth import ACCESS_USE
 from tests.support.harness import TEST_SECRET
 from tests.support.transcripts import consent_body, wav_bytes
@@ -180,6 +183,20 @@ async def discover(client: httpx.AsyncClient, world: World) -> World:
         soc_code="15-1252",
         dataset_id=next(d["id"] for d in datasets["data"] if d["builtin"]),
     )
+    found.update(await _webhook_ids(world))
     world.path = found
     world.for_writes = await _spare_objects(world)
     return world
+
+
+async def _webhook_ids(world: World) -> dict[str, str]:
+    """A subscription (to a local address, allow-listed for it) and one queued delivery."""
+    settings = world.runtime.settings.model_copy(update={"webhook_allowed_hosts": ["127.0.0.1"]})
+    admin = Principal(user_id=world.users["admin"], role=Role.ADMIN)
+    body = WebhookCreate.model_validate(
+        {"url": "http://127.0.0.1:9/contract", "event_types": ["intake.*"]}
+    )
+    async with world.runtime.db.unit_of_work(write=True) as session:
+        subscription, _secret = await subscriptions.create(session, settings, admin, body)
+        delivery = await recovery.ping(session, admin, subscription.id)
+    return {"webhook_id": str(subscription.id), "delivery_id": str(delivery.id)}
