@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=5_000)
 
     run_worker_in_process: bool | None = None

@@ -40,7 +40,6 @@ from app.core.errors import ServiceUnavailable
 log = logging.getLogger(__name__)
 
 WRITE_OPTION = "tandem_write"
-CONNECT_TIMEOUT_SECONDS = 5
 _PG_DIALECT = AsyncpgDialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
 
 
@@ -115,7 +114,7 @@ class Database:
             pool_timeout=s.db_pool_timeout_seconds,
             pool_pre_ping=True,
             pool_recycle=1800,
-            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+            connect_args={"timeout": s.db_connect_timeout_seconds},
             hide_parameters=True,
         )
 
@@ -129,7 +128,7 @@ class Database:
         self._pg_pool = await asyncpg.create_pool(
             url.render_as_string(hide_password=False),
             min_size=0,
-            timeout=CONNECT_TIMEOUT_SECONDS,
+            timeout=self.settings.db_connect_timeout_seconds,
             max_size=self.settings.db_pool_size,
             init=_init_asyncpg_connection,
             max_inactive_connection_lifetime=300,

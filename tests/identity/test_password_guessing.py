@@ -22,7 +22,10 @@ async def test_parallel_guesses_end_the_session_after_the_limit(
 ):
     user = await make_user(Role.RECRUITER)
     application = await make_auth_app(
-        login_max_failures_per_account=5, db_pool_size=10, db_pool_timeout_seconds=60
+        login_max_failures_per_account=5,
+        db_pool_size=10,
+        db_pool_timeout_seconds=60,
+        db_connect_timeout_seconds=60,
     )
     async with asgi_client(application) as http:
         answers = await asyncio.gather(

@@ -274,6 +274,7 @@ async def test_parallel_correct_sign_ins_lock_out_nobody(
         db_pool_size=10,
         db_max_overflow=10,
         db_pool_timeout_seconds=60,
+        db_connect_timeout_seconds=60,
     )
     async with asgi_client(application) as http:
         signed_in = await asyncio.gather(
@@ -300,6 +301,7 @@ async def test_parallel_guesses_at_many_accounts_cannot_exceed_the_address_limit
         db_pool_size=10,
         db_max_overflow=10,
         db_pool_timeout_seconds=60,
+        db_connect_timeout_seconds=60,
     )
     async with asgi_client(application) as http:
         guesses = await asyncio.gather(
@@ -320,7 +322,9 @@ async def test_concurrent_sign_ins_never_starve_the_connection_pool(
     emails = [f"crowd-{i}@example.com" for i in range(12)]
     for email in emails:
         await make_user(Role.RECRUITER, email=email)
-    application = await make_auth_app(db_pool_size=2, db_max_overflow=0, db_pool_timeout_seconds=60)
+    application = await make_auth_app(
+        db_pool_size=2, db_max_overflow=0, db_pool_timeout_seconds=60, db_connect_timeout_seconds=60
+    )
     async with asgi_client(application) as http:
         signed_in = await asyncio.gather(*(login(http, email, TEST_PASSWORD) for email in emails))
         wrong = await asyncio.gather(*(login(http, email, "not-the-password") for email in emails))

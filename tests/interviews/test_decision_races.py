@@ -29,7 +29,10 @@ async def test_forty_racing_advances_on_one_stage_move_the_application_once(
     make_auth_app, make_user: MakeUser, runtime: Runtime
 ):
     application = await make_auth_app(
-        db_pool_size=10, db_max_overflow=10, db_pool_timeout_seconds=60
+        db_pool_size=10,
+        db_max_overflow=10,
+        db_pool_timeout_seconds=60,
+        db_connect_timeout_seconds=60,
     )
     async with asgi_client(application) as http:
         setting = await panel_setting(http, make_user, runtime)
@@ -61,7 +64,10 @@ async def test_if_match_is_the_other_precondition_and_none_is_a_428(
     make_auth_app, make_user: MakeUser, runtime: Runtime
 ):
     application = await make_auth_app(
-        db_pool_size=10, db_max_overflow=10, db_pool_timeout_seconds=60
+        db_pool_size=10,
+        db_max_overflow=10,
+        db_pool_timeout_seconds=60,
+        db_connect_timeout_seconds=60,
     )
     async with asgi_client(application) as http:
         setting = await panel_setting(http, make_user, runtime)

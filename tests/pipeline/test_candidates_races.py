@@ -29,7 +29,12 @@ BODY = {"full_name": NAME, "email": EMAIL}
 @pytest.fixture
 async def racing_app(make_auth_app):
     """An app with connections enough for every racer to hold a transaction at once."""
-    return await make_auth_app(db_pool_size=10, db_max_overflow=10, db_pool_timeout_seconds=60)
+    return await make_auth_app(
+        db_pool_size=10,
+        db_max_overflow=10,
+        db_pool_timeout_seconds=60,
+        db_connect_timeout_seconds=60,
+    )
 
 
 def client_for(application: FastAPI) -> httpx.AsyncClient:

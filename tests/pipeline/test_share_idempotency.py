@@ -49,7 +49,10 @@ async def test_fifty_racing_shares_with_one_key_create_one_link(
     make_auth_app, make_user: MakeUser, runtime: Runtime
 ):
     application = await make_auth_app(
-        db_pool_size=10, db_max_overflow=10, db_pool_timeout_seconds=60
+        db_pool_size=10,
+        db_max_overflow=10,
+        db_pool_timeout_seconds=60,
+        db_connect_timeout_seconds=60,
     )
     async with asgi_client(application) as http:
         setting = await pipeline(http, make_user)
