@@ -140,7 +140,7 @@ def _share_header_parameters(op: _Operation) -> None:
             (plain,) = (v for v in variants if v != {"type": "null"})
             parameter["schema"] = {
                 **plain,
-                **{k: v for k, v in schema.items() if k not in ("anyOf", "title")},
+                **{k: v for k, v in schema.items() if k not in ("anyOf", "title", "description")},
             }
     if op.authenticated:
         op.parameters.append({"$ref": "#/components/parameters/OnBehalfOf"})
