@@ -549,3 +549,41 @@ async def test_rate_limited_answers_carry_the_documented_headers(make_app, admin
     assert int(answers[-1].headers["retry-after"]) >= 1
     for answer in answers:
         assert_documented(live_spec, "GET", "/api/v1/me", answer)
+
+
+async def test_creations_answer_the_documented_location_and_etag(client, make_user, live_spec):
+    recruiter = await make_user(Role.RECRUITER)
+    manager = await make_user(Role.HIRING_MANAGER)
+    intake = await client.post(
+        "/api/v1/intakes", headers=recruiter.headers, json=intake_body(None, manager)
+    )
+    comment = await client.post(
+        f"/api/v1/intakes/{intake.json()['id']}/comments",
+        headers=recruiter.headers,
+        json={"body": "Can we move the shortlist date?"},
+    )
+    candidate = await client.post(
+        "/api/v1/candidates", headers=recruiter.headers, json={"full_name": "Sam Okafor"}
+    )
+    for response, template in (
+        (intake, "/api/v1/intakes"),
+        (comment, "/api/v1/intakes/{intake_id}/comments"),
+        (candidate, "/api/v1/candidates"),
+    ):
+        assert response.status_code == 201, response.text
+        assert {"location", "etag"} <= set(response.headers), template
+        assert response.headers["location"].endswith(response.json()["id"])
+        assert_documented(live_spec, "POST", template, response)
+    comments = await client.get(
+        f"/api/v1/intakes/{intake.json()['id']}/comments", headers=recruiter.headers
+    )
+    assert_documented(live_spec, "GET", "/api/v1/intakes/{intake_id}/comments", comments)
+    edited = await client.patch(
+        comment.headers["location"],
+        headers={**recruiter.headers, "If-Match": comment.headers["etag"]},
+        json={"body": "Can we move the shortlist date to Friday?"},
+    )
+    assert edited.status_code == 200, edited.text
+    assert_documented(
+        live_spec, "PATCH", "/api/v1/intakes/{intake_id}/comments/{comment_id}", edited
+    )
