@@ -82,6 +82,8 @@ class _Operation:
         self.authenticated = _marked(route.dependant, "authenticates")
         self.database = self.authenticated or _marked(route.dependant, "uses_database")
         self.if_match_required = _marked(route.dependant, "if_match_required")
+        self.if_match = self.header("If-Match") is not None
+        self.idempotent = self.header("Idempotency-Key") is not None
 
     def header(self, name: str) -> dict[str, Any] | None:
         return next(
@@ -110,11 +112,11 @@ class _Operation:
             statuses |= {400, 413, 415}
         if self.path_parameters and not self.creates_by_put:
             statuses.add(404)
-        if self.header("If-Match") is not None:
+        if self.if_match:
             statuses.add(412)
             if self.if_match_required:
                 statuses.add(428)
-        if self.header("Idempotency-Key") is not None:
+        if self.idempotent:
             statuses |= {409, 422}
         if self.authenticated:
             statuses |= {401, 403, 429}
@@ -164,7 +166,6 @@ def _add_problems(op: _Operation) -> None:
 
 def _add_headers(op: _Operation) -> None:
     """The headers of the route's own responses (the shared problem responses have theirs)."""
-    idempotent = op.header("Idempotency-Key") is not None
     for status, response in op.operation["responses"].items():
         if "$ref" in response:
             continue
@@ -181,7 +182,7 @@ def _add_headers(op: _Operation) -> None:
                 names.append("Location")
             if _is_list(op.route):
                 names.append("Link")
-            if idempotent:
+            if op.idempotent:
                 names.append("Idempotent-Replayed")
         headers = response.setdefault("headers", {})
         for name in names:

@@ -7,17 +7,23 @@ import json
 import re
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from app.core.openapi import build_openapi
+from app.core.pagination import Page
 from app.core.roles import Role
+from app.deps import CurrentPrincipal, IdempotencyDep, IfMatch, PageDep
 from app.main import create_app
 from app.models.base import table_of
 from app.models.identity import User
 from app.models.platform import Event
+from app.platform.routing import TandemRoute
 from app.platform.runtime import Runtime
 from tests.support.harness import MakeApiKey, asgi_client, make_settings
 from tests.support.intakes import intake_body
@@ -136,6 +142,63 @@ def test_statuses_follow_from_each_routes_traits(spec):
         if expected - statuses:
             missing.append(f"{method} {path}: {sorted(expected - statuses)}")
     assert missing == []
+
+
+class _Thing(BaseModel):
+    sends_etag: ClassVar[bool] = True
+
+    name: str
+
+
+def test_a_bare_route_gets_its_statuses_and_headers_from_its_traits():
+    # No `responses=` anywhere: everything below is derived from the dependencies.
+    router = APIRouter(prefix="/api/v1/things", route_class=TandemRoute)
+
+    @router.patch("/{thing_id}", response_model=_Thing)
+    async def things_update(
+        thing_id: uuid.UUID, body: _Thing, _principal: CurrentPrincipal, _match: IfMatch
+    ) -> None:
+        """Change a thing."""
+
+    @router.post("", status_code=201, response_model=_Thing)
+    async def things_create(body: _Thing, _claim: IdempotencyDep) -> None:
+        """Create a thing."""
+
+    @router.get("", response_model=Page[_Thing])
+    async def things_list(_principal: CurrentPrincipal, _page: PageDep) -> None:
+        """List things."""
+
+    application = FastAPI()
+    application.include_router(router)
+    document = build_openapi(application)
+    paths = document["paths"]
+    update = paths["/api/v1/things/{thing_id}"]["patch"]
+    assert set(update["responses"]) == {
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "412",
+        "413",
+        "415",
+        "422",
+        "428",
+        "429",
+        "503",
+    }
+    assert {"$ref": "#/components/parameters/IfMatch"} in update["parameters"]
+    assert "ETag" in update["responses"]["200"]["headers"]
+    assert "description" not in update  # the summary says it all
+    create = paths["/api/v1/things"]["post"]
+    assert {"409", "422", "503"} <= set(create["responses"])
+    assert {"ETag", "Location", "Idempotent-Replayed"} <= set(create["responses"]["201"]["headers"])
+    listing = paths["/api/v1/things"]["get"]
+    assert "Link" in listing["responses"]["200"]["headers"]
+    assert listing["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/_ThingList"
+    }
+    assert "404" not in listing["responses"]
 
 
 def test_the_lists_that_answered_undocumented_404s_document_them(spec):
