@@ -95,6 +95,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=False,
         server_header=False,
+        # A cap on the request line and headers (431 beyond): see app/core/server.py.
+        http="app.core.server:LimitedHttpToolsProtocol",
+        h11_max_incomplete_event_size=settings.max_request_head_bytes,
     )
     return 0
 

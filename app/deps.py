@@ -30,6 +30,13 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+def public_base_url(request: Request) -> str:
+    """The base of absolute URLs: `TANDEM_PUBLIC_BASE_URL` (required in production), else in
+    development the address the request came to."""
+    configured = runtime_of(request).settings.public_base_url
+    return configured or str(request.base_url).rstrip("/")
+
+
 async def get_runtime(request: Request) -> Runtime:
     return runtime_of(request)
 
@@ -203,6 +210,16 @@ class IdempotentReplay(Exception):
 
 
 IdempotencyDep = Annotated[idempotency.Claim | None, Depends(idempotency_claim)]
+
+
+async def sealed_idempotency_claim(claim: IdempotencyDep) -> idempotency.Claim | None:
+    """An Idempotency-Key claim whose stored response is encrypted (it shows a secret once)."""
+    if claim is not None:
+        claim.sealed = True
+    return claim
+
+
+SealedIdempotencyDep = Annotated[idempotency.Claim | None, Depends(sealed_idempotency_claim)]
 
 get_principal.authenticates = True  # type: ignore[attr-defined]
 # Routes on these can answer 503 while the database is away (documented by app.core.openapi).

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
 
 from fastapi import FastAPI, Request
@@ -28,7 +28,9 @@ from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import build_openapi
 from app.core.problems import install_problem_handlers
-from app.deps import IdempotentReplay
+from app.core.security_headers import SecurityHeaders, style_hashes
+from app.deps import IdempotentReplay, runtime_of
+from app.platform.idempotency import unseal
 from app.platform.rate_limits import RATE_LIMIT_STATE, BudgetState, rate_limit_headers
 from app.platform.runtime import Runtime
 from app.routers import (
@@ -39,6 +41,7 @@ from app.routers import (
     candidates,
     debriefs,
     evaluations,
+    events,
     health,
     imports,
     intake_comments,
@@ -46,6 +49,7 @@ from app.routers import (
     intakes,
     interviewer_coaching,
     interviews,
+    market,
     organisation,
     plans,
     profiles,
@@ -54,7 +58,10 @@ from app.routers import (
     training,
     transcripts,
     users,
+    webhooks,
 )
+from app.routers.examples import with_examples
+from app.services.events.openapi import webhooks_section
 from app.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -105,6 +112,25 @@ def _rate_limit_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     return [(k.lower().encode(), v.encode()) for k, v in rate_limit_headers(budget).items()]
 
 
+def _security_headers(settings: Settings) -> SecurityHeaders:
+    templates = resources.files(package).joinpath("templates")
+    html = [f.read_text() for f in templates.iterdir() if f.name.endswith(".html.j2")]
+    return SecurityHeaders(
+        production=settings.is_production,
+        image_hosts=settings.image_hosts,
+        styles=style_hashes(html),
+    )
+
+
+def _response_headers(settings: Settings) -> Callable[[Scope], list[tuple[bytes, bytes]]]:
+    security = _security_headers(settings)
+
+    def headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+        return [*_rate_limit_headers(scope), *security.for_path(scope["path"])]
+
+    return headers
+
+
 # Collect the youngest generation after this many net allocations instead of 700: a request
 # allocates thousands of short-lived objects, and at the default threshold the collector ran
 # so often (and walked the whole heap in older generations) that it halved throughput and
@@ -119,10 +145,76 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+# Included in this order; FastAPI matches routes one by one in the order they were added.
+API_ROUTERS = (
+    intakes.router,
+    intake_comments.router,
+    intake_questions.router,
+    plans.router,
+    plans.competency_router,
+    training.router,
+    training.exercise_router,
+    candidates.router,
+    applications.router,
+    interviews.router,
+    recordings.router,
+    transcripts.router,
+    transcripts.evaluations_router,
+    transcripts.intakes_router,
+    interviewer_coaching.router,
+    debriefs.router,
+    imports.router,
+    users.router,
+    profiles.router,
+    organisation.router,
+    applications.me_router,
+    evaluations.router,
+    evaluations.me_router,
+    users.me_router,
+    auth.router,
+    api_clients.router,
+    audit.router,
+    events.router,
+    webhooks.router,
+    market.router,
+    market.intakes_router,
+)
+
+
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     """Build the application. `background=False` skips the in-process worker (tests)."""
     settings = settings or Settings()
     runtime = Runtime.build(settings)
+    application = FastAPI(
+        title="Tandem API",
+        version=package.__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        generate_unique_id_function=_operation_id,
+        lifespan=_lifespan(runtime, settings, background=background),
+        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
+    )
+    application.state.runtime = runtime
+    install_problem_handlers(application)
+    application.add_exception_handler(IdempotentReplay, _replay)
+    for router in API_ROUTERS:
+        application.include_router(router)
+    application.include_router(health.router)
+    application.include_router(public.router)
+    _install_docs(application)
+    application.openapi = with_examples(  # type: ignore[method-assign]
+        lambda: build_openapi(application, webhooks_section)
+    )
+    _add_middleware(application, settings, runtime)
+    return application
+
+
+def _lifespan(
+    runtime: Runtime, settings: Settings, *, background: bool
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """Connect the database and run the process's background tasks while the app serves."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -141,74 +233,28 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             await asyncio.gather(*tasks, return_exceptions=True)
             await runtime.db.dispose()
 
-    application = FastAPI(
-        title="Tandem API",
-        version=package.__version__,
-        description=DESCRIPTION,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url="/openapi.json",
-        generate_unique_id_function=_operation_id,
-        lifespan=lifespan,
-        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
-    )
-    application.state.runtime = runtime
-    install_problem_handlers(application)
+    return lifespan
 
-    async def on_replay(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, IdempotentReplay)  # noqa: S101
-        stored = exc.stored
-        headers = {**stored.headers, "Idempotent-Replayed": "true"}
-        headers.pop("content-type", None)
-        media_type = stored.headers.get("content-type")
-        return Response(
-            stored.body, status_code=stored.status, headers=headers, media_type=media_type
-        )
 
-    application.add_exception_handler(IdempotentReplay, on_replay)
+async def _replay(_request: Request, exc: Exception) -> Response:
+    """The stored response of an Idempotency-Key seen before, marked as a replay."""
+    assert isinstance(exc, IdempotentReplay)  # noqa: S101
+    stored = unseal(exc.stored, runtime_of(_request).secrets)
+    headers = {**stored.headers, "Idempotent-Replayed": "true"}
+    headers.pop("content-type", None)
+    media_type = stored.headers.get("content-type")
+    return Response(stored.body, status_code=stored.status, headers=headers, media_type=media_type)
 
-    for router in (
-        intakes.router,
-        intake_comments.router,
-        intake_questions.router,
-        plans.router,
-        plans.competency_router,
-        training.router,
-        training.exercise_router,
-        candidates.router,
-        applications.router,
-        interviews.router,
-        recordings.router,
-        transcripts.router,
-        transcripts.evaluations_router,
-        transcripts.intakes_router,
-        interviewer_coaching.router,
-        debriefs.router,
-        imports.router,
-        users.router,
-        profiles.router,
-        organisation.router,
-        applications.me_router,
-        evaluations.router,
-        evaluations.me_router,
-        users.me_router,
-        auth.router,
-        api_clients.router,
-        audit.router,
-    ):
-        application.include_router(router)
-    application.include_router(health.router)
-    application.include_router(public.router)
-    _install_docs(application)
-    application.openapi = lambda: build_openapi(application)  # type: ignore[method-assign]
 
+def _add_middleware(application: FastAPI, settings: Settings, runtime: Runtime) -> None:
+    """Request context (ids, limits, metrics, access log) inside CORS when origins are set."""
     application.add_middleware(
         RequestContextMiddleware,
         metrics=runtime.metrics,
         max_body_bytes=settings.max_body_bytes,
         trusted_proxy_count=settings.trusted_proxy_count,
         access_log_enabled=settings.access_log,
-        extra_headers=_rate_limit_headers,
+        extra_headers=_response_headers(settings),
         upload_limits={
             "/api/v1/imports": settings.max_upload_bytes,
             r"^/api/v1/interviews/[^/]+/recording$": settings.recording_max_bytes,
@@ -219,7 +265,6 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         # Outermost, so that every answer (a 413 or a 500 from the middleware above too)
         # carries the CORS headers a browser needs to show it to the calling script.
         application.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
-    return application
 
 
 def _install_docs(application: FastAPI) -> None:

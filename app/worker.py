@@ -8,17 +8,22 @@ import logging
 import os
 import socket
 import uuid
+from asyncio import FIRST_COMPLETED
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import update
+from sqlalchemy.engine import make_url
 
 from app.core.clock import utcnow
+from app.core.redaction import describe_exception
 from app.job_kinds import register_job_kinds
 from app.models.base import table_of
 from app.models.platform import Job
-from app.platform import heartbeats, jobs
+from app.platform import events, heartbeats, jobs
 from app.platform.runtime import Runtime
+from app.services.events import relay
 
 _job = table_of(Job).c
 
@@ -44,23 +49,68 @@ class Worker:
         self.started_at = utcnow()
         self.jobs_run = 0
         self.beats = 0
+        self.wake = asyncio.Event()
+        self.listening = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set; jobs already running are finished, not abandoned."""
         log.info("worker started", extra={"worker": self.name})
         # Beats come from their own task, so a long job does not make the worker look dead.
         heartbeat = asyncio.create_task(self._beat_until(stop), name="worker-heartbeat")
+        listener = asyncio.create_task(self._listen_until(stop), name="worker-listen")
         while not stop.is_set():
             try:
+                if self.wake.is_set():
+                    self.wake.clear()
+                    await self.relay()
                 ran = await self.run_once()
             except Exception:
                 log.warning("worker cycle failed; retrying", exc_info=True)
                 ran = 0
-            if ran == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+            if ran == 0 and not self.wake.is_set():
+                await self._idle(stop)
         await heartbeat
+        await listener
         log.info("worker stopped", extra={"worker": self.name})
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Wait for the next poll, a commit notification, or the stop signal."""
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+        try:
+            await asyncio.wait(waits, timeout=self.poll_seconds, return_when=FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+
+    async def relay(self) -> None:
+        """Number and fan out what just committed (woken by `NOTIFY`)."""
+        async with self.runtime.db.unit_of_work(write=True) as session:
+            await relay.relay_job(session, {})
+
+    async def _listen_until(self, stop: asyncio.Event) -> None:
+        """On PostgreSQL, LISTEN for commits that recorded events; reconnect after failures."""
+        db = self.runtime.db
+        if db.is_sqlite:
+            return
+        dsn = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while not stop.is_set():
+            conn = None
+            try:
+                conn = await asyncpg.connect(dsn, timeout=5)
+                await conn.add_listener(events.CHANNEL, lambda *_args: self.wake.set())
+                self.listening = True
+                self.wake.set()  # catch up with anything committed while not listening
+                while not stop.is_set() and not conn.is_closed():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=5)
+            except (OSError, asyncpg.PostgresError):
+                log.warning("LISTEN connection failed; polling until it is back", exc_info=True)
+            finally:
+                self.listening = False
+                if conn is not None and not conn.is_closed():
+                    await conn.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
 
     async def beat(self) -> None:
         """Tell the database (and the heartbeat file, if any) that this worker is alive."""
@@ -134,7 +184,7 @@ class Worker:
                         update(Job).where(_job.id == job.id).values(**jobs.finish_job())
                     )
         except Exception as exc:
-            values = jobs.fail_job(job, f"{type(exc).__name__}: {exc}")
+            values = jobs.fail_job(job, describe_exception(exc))
             log.warning(
                 "job failed",
                 extra={"job_id": str(job.id), "kind": job.kind, "attempt": job.attempts},

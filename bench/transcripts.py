@@ -7,7 +7,7 @@
 `engines` compares what each engine finds on the three demo transcripts with what the demo's
 author knows was asked. `analyse` times parsing and analysing (and, through the API on SQLite,
 the whole import) of a generated 60-minute transcript. `upload` starts `tandem serve` on port
-18401 with the demo data and streams a 200 MB file to it, reading the server's peak RSS from
+18091 with the demo data and streams a 200 MB file to it, reading the server's peak RSS from
 /proc before and after. The semantic parts need the `ai` extra.
 """
 
@@ -31,9 +31,10 @@ from app.demo.transcripts import FILES, demo_file
 from app.services.transcripts import analysis
 from app.services.transcripts.matching import matcher_for, semantic_available
 from app.services.transcripts.parsing import parse
+from app.services.transcripts.segments import Segment
 
 PYTHON = sys.executable
-PORT = 18401
+PORT = 18091
 LEAD, CANDIDATE = "Iris Interviewer", "Casey Candidate"
 
 # What the author of each demo transcript asked, per competency of the technical stage (any of
@@ -69,13 +70,11 @@ def technical_stage() -> dict[str, Any]:
     return {"id": "technical", "competencies": competencies, "questions": questions}
 
 
-def segments_of(text: str) -> tuple[list[analysis.Segment], bool]:
+def segments_of(text: str) -> tuple[list[Segment], bool]:
     parsed = parse(text.encode(), "text/vtt")
     sides = {LEAD: "interviewer", CANDIDATE: "candidate"}
     out = [
-        analysis.Segment(
-            i, c.start_ms, c.end_ms, c.speaker, c.text, sides.get(c.speaker, "unknown"), None
-        )
+        Segment(i, c.start_ms, c.end_ms, c.speaker, c.text, sides.get(c.speaker, "unknown"), None)
         for i, c in enumerate(parsed.cues)
     ]
     return out, parsed.timed

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE_NAME = "secret_key"  # noqa: S105 - a file name
 SQLITE_FILE_NAME = "tandem.db"
+# A host name with an optional port, for CSP sources.
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?")
 # A browser origin: scheme, host and an optional port; nothing after it.
 _ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 
@@ -30,6 +35,12 @@ class Settings(BaseSettings):
     )
 
     env: Literal["development", "production"] = "development"
+    # Where clients reach this service (`https://tandem.example.com`): every absolute URL
+    # (share links, the kit link in invitations) starts with it, never with the Host header.
+    public_base_url: str | None = None
+    # Hosts that HTML pages (the public briefing, kits) may load images from, over https;
+    # from any other host a candidate's browser loads nothing (the page's policy forbids it).
+    image_hosts: list[str] = Field(default_factory=list)
     data_dir: Path = Path("./var")
     database_url: str | None = None
     secret_key: SecretStr | None = None
@@ -40,6 +51,8 @@ class Settings(BaseSettings):
     access_log: bool = True
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # The request line and headers together (431 beyond): 32 KiB fits large cookies and tokens.
+    max_request_head_bytes: int = Field(default=32 * 1024, ge=8 * 1024, le=1024 * 1024)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
@@ -67,6 +80,9 @@ class Settings(BaseSettings):
     transcript_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     transcript_engine: Literal["lexical", "semantic"] = "lexical"
     salary_history_banned: bool = True
+
+    webhook_allowed_hosts: list[str] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=15)
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     training_valid_days: int = Field(default=365, ge=1)
@@ -97,6 +113,34 @@ class Settings(BaseSettings):
         # Compose passes `${TANDEM_METRICS_TOKEN:-}`: an empty value means "not set".
         return None if value == "" else value
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url_is_an_origin_with_an_optional_path(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or parts.password
+        ):
+            raise ValueError(
+                f"{value!r} is not a base URL: write scheme://host[:port][/path], e.g. "
+                "https://tandem.example.com"
+            )
+        return value.rstrip("/")
+
+    @field_validator("image_hosts")
+    @classmethod
+    def _image_hosts_are_hosts(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not _HOST.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name (e.g. images.example.com)")
+        return [host.lower() for host in hosts]
+
     @field_validator("cors_origins")
     @classmethod
     def _origins_are_origins(cls, origins: list[str]) -> list[str]:
@@ -108,6 +152,21 @@ class Settings(BaseSettings):
                 )
         return origins
 
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _hosts_or_networks(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            if "/" in entry or entry.replace(".", "").isdigit() or ":" in entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{entry!r} is neither a host name nor an address/CIDR"
+                    ) from None
+            elif not re.fullmatch(r"[A-Za-z0-9.-]+", entry):
+                raise ValueError(f"{entry!r} is neither a host name nor an address/CIDR")
+        return [e.lower() for e in entries]
+
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:
         if self.env == "production":
@@ -116,6 +175,7 @@ class Settings(BaseSettings):
                 for name, value in (
                     ("TANDEM_SECRET_KEY", self.secret_key),
                     ("TANDEM_DATABASE_URL", self.database_url),
+                    ("TANDEM_PUBLIC_BASE_URL", self.public_base_url),
                 )
                 if not value
             ]

@@ -99,6 +99,8 @@ class Database:
                 max_overflow=s.db_max_overflow,
                 pool_timeout=s.db_pool_timeout_seconds,
                 connect_args={"timeout": s.sqlite_busy_timeout_ms / 1000},
+                # Statement errors would otherwise quote the parameters: personal data.
+                hide_parameters=True,
                 # Keep text readable in JSON columns, so a LIKE over them matches "café".
                 json_serializer=_json_text,
             )
@@ -114,6 +116,7 @@ class Database:
             pool_pre_ping=True,
             pool_recycle=1800,
             connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+            hide_parameters=True,
         )
 
     async def connect(self) -> None:

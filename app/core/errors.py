@@ -120,6 +120,14 @@ class PayloadTooLarge(DomainError):
     title = "Request body too large"
 
 
+class HeaderTooLarge(DomainError):
+    """Answered by the server protocol (`app/core/server.py`), before the app sees the request."""
+
+    status = 431
+    slug = "request-header-too-large"
+    title = "Request header fields too large"
+
+
 class UnsupportedMediaType(DomainError):
     status = 415
     slug = "unsupported-media-type"
@@ -191,6 +199,7 @@ PROBLEM_TYPES: dict[str, type[DomainError]] = {
         IdempotencyInProgress,
         PreconditionFailed,
         PayloadTooLarge,
+        HeaderTooLarge,
         UnsupportedMediaType,
         ValidationFailed,
         IdempotencyKeyReused,

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.context import client_address_var, request_id_var
 from app.core.errors import (
+    Conflict,
     DomainError,
     InternalError,
     PayloadTooLarge,
@@ -27,7 +28,12 @@ from app.core.errors import (
 )
 from app.core.metrics import Metrics
 from app.core.problems import domain_error_response
-from app.core.unavailable import is_database_unavailable, is_unstorable_value
+from app.core.redaction import describe_exception, loggable_path
+from app.core.unavailable import (
+    is_constraint_conflict,
+    is_database_unavailable,
+    is_unstorable_value,
+)
 
 log = logging.getLogger("tandem.request")
 access_log = logging.getLogger("tandem.access")
@@ -49,6 +55,27 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self) -> None:
         super().__init__(status_code=413, detail="Request body too large")
+
+
+def _read_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, int, bytes]:
+    """The request id (the caller's when well-formed, else a new one), the declared body
+    length (-1 when absent or malformed) and the raw X-Forwarded-For."""
+    request_id = ""
+    content_length = -1
+    forwarded_for = b""
+    for name, value in headers:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _REQUEST_ID_RE.match(candidate):
+                request_id = candidate
+        elif name == b"content-length":
+            try:
+                content_length = int(value)
+            except ValueError:
+                content_length = -1
+        elif name == b"x-forwarded-for":
+            forwarded_for = value
+    return request_id or next_request_id(), content_length, forwarded_for
 
 
 class RequestContextMiddleware:
@@ -83,23 +110,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        request_id = ""
-        content_length = -1
-        forwarded_for = b""
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                candidate = value.decode("latin-1")
-                if _REQUEST_ID_RE.match(candidate):
-                    request_id = candidate
-            elif name == b"content-length":
-                try:
-                    content_length = int(value)
-                except ValueError:
-                    content_length = -1
-            elif name == b"x-forwarded-for":
-                forwarded_for = value
-        if not request_id:
-            request_id = next_request_id()
+        request_id, content_length, forwarded_for = _read_headers(scope["headers"])
         rid_token = request_id_var.set(request_id)
         addr_token = client_address_var.set(self._client_address(scope, forwarded_for))
         rid_header = (b"x-request-id", request_id.encode("latin-1"))
@@ -114,16 +125,14 @@ class RequestContextMiddleware:
                 state["status"] = message["status"]
                 headers = [*message.get("headers", ()), rid_header]
                 if self.extra_headers is not None:
-                    headers.extend(self.extra_headers(scope))
+                    # A header the response set itself (a page's own policy) wins.
+                    present = {name.lower() for name, _ in headers}
+                    headers.extend(h for h in self.extra_headers(scope) if h[0] not in present)
                 message["headers"] = headers
             await send(message)
 
         received = 0
-        limit = self.max_body_bytes
-        path = scope["path"]
-        for rule, upload_limit in self.upload_limits:
-            if path.startswith(rule) if isinstance(rule, str) else rule.match(path):
-                limit = upload_limit
+        limit = self._body_limit(scope["path"])
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -143,22 +152,33 @@ class RequestContextMiddleware:
         except Exception as exc:
             await self._handle_unexpected(exc, scope, receive, send_with_id, state)
         finally:
-            elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "<unmatched>"
-            self.metrics.in_flight.dec()
-            self.metrics.observe_request(scope["method"], template, state["status"], elapsed)
-            if self.access_log_enabled:
-                access_log.info(
-                    "%s %s %s %.1fms",
-                    scope["method"],
-                    scope["path"],
-                    state["status"],
-                    elapsed * 1000,
-                    extra={"route": template, "status": state["status"]},
-                )
+            self._record(scope, state["status"], time.perf_counter() - started)
             request_id_var.reset(rid_token)
             client_address_var.reset(addr_token)
+
+    def _body_limit(self, path: str) -> int:
+        """The body limit of this path: an upload path's own, else the general one."""
+        limit = self.max_body_bytes
+        for rule, upload_limit in self.upload_limits:
+            if path.startswith(rule) if isinstance(rule, str) else rule.match(path):
+                limit = upload_limit
+        return limit
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        """Metrics and the access log line of a finished request."""
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "<unmatched>"
+        self.metrics.in_flight.dec()
+        self.metrics.observe_request(scope["method"], template, status, elapsed)
+        if self.access_log_enabled:
+            access_log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                loggable_path(scope["path"]),
+                status,
+                elapsed * 1000,
+                extra={"route": template, "status": status},
+            )
 
     async def _handle_unexpected(
         self,
@@ -176,8 +196,22 @@ class RequestContextMiddleware:
             error = ValidationFailed(
                 "A value cannot be stored: text with a NUL character, or a number out of range."
             )
+        elif is_constraint_conflict(exc):
+            # Services check what they can; a concurrent request can still take a unique key
+            # (or remove a referenced row) between the check and the write.
+            log.info("write refused by a constraint: %s", describe_exception(exc))
+            error = Conflict(
+                "This conflicts with data that exists (possibly written by a concurrent "
+                "request); read the current state and retry."
+            )
         else:
-            log.error("unhandled error in %s %s", scope["method"], scope["path"], exc_info=exc)
+            # The formatters write the traceback without messages that may quote values.
+            log.error(
+                "unhandled error in %s %s",
+                scope["method"],
+                loggable_path(scope["path"]),
+                exc_info=exc,
+            )
             error = InternalError("An unexpected error occurred; quote the request id.")
         if state["started"]:
             return  # the response is already on the wire; the log line is all we can add

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -219,8 +219,12 @@ def _problem_schemas() -> dict[str, Any]:
     return schemas
 
 
-def build_openapi(application: FastAPI) -> dict[str, Any]:
-    """The spec, generated once: FastAPI's, plus the protocol every route follows."""
+def build_openapi(
+    application: FastAPI,
+    webhooks: Callable[[], tuple[dict[str, Any], dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """The spec, generated once: FastAPI's, plus the protocol every route follows, and the
+    `webhooks` section (with its schemas) that `webhooks` returns."""
     if application.openapi_schema:
         return application.openapi_schema
     schema = get_openapi(
@@ -232,7 +236,12 @@ def build_openapi(application: FastAPI) -> dict[str, Any]:
         servers=SERVERS,
     )
     components = schema.setdefault("components", {})
-    components.setdefault("schemas", {}).update(_problem_schemas())
+    schemas = components.setdefault("schemas", {})
+    schemas.update(_problem_schemas())
+    if webhooks is not None:
+        schema["webhooks"], webhook_schemas = webhooks()
+        for name, definition in webhook_schemas.items():
+            schemas.setdefault(name, definition)
     components["securitySchemes"] = SECURITY_SCHEMES
     components["parameters"] = PARAMETERS
     components["headers"] = HEADERS

@@ -61,6 +61,12 @@ TAGS = [
         "description": "Pages for people without an account, such as the candidate's "
         "briefing behind a shared link.",
     },
+    {
+        "name": "Market data",
+        "description": "Pay and employment by occupation (BLS OEWS by default); intake checks.",
+    },
+    {"name": "Events", "description": "The change feed, in commit order."},
+    {"name": "Webhooks", "description": "Signed deliveries of events to your endpoints."},
     {"name": "Operations", "description": "Health probes and metrics."},
 ]
 SECURITY_SCHEMES = {

@@ -73,3 +73,29 @@ def is_unstorable_value(exc: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+# SQLSTATE class 23 codes that a concurrent writer can cause: a unique key taken, a row
+# referred to deleted, an exclusion constraint met.
+_RACE_SQLSTATES = frozenset({"23505", "23503", "23P01"})
+_SQLITE_RACE_NAMES = frozenset(
+    {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_FOREIGNKEY"}
+)
+
+
+def is_constraint_conflict(exc: BaseException) -> bool:
+    """True when the database refused a write because of the rows that exist: a unique key
+    taken (typically by a concurrent request that created the same thing first) or a row it
+    refers to gone. The caller's answer is a 409, never a 500."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for candidate in (current, getattr(current, "orig", None)):
+            if isinstance(candidate, sqlite3.IntegrityError):
+                if getattr(candidate, "sqlite_errorname", "") in _SQLITE_RACE_NAMES:
+                    return True
+            elif getattr(candidate, "sqlstate", None) in _RACE_SQLSTATES:
+                return True
+        current = current.__cause__ or current.__context__
+    return False

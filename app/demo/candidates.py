@@ -146,21 +146,7 @@ async def seed_candidates(session: AsyncSession, intakes: dict[str, Intake]) -> 
         for i in range(count):
             first, last = names[made]
             made += 1
-            candidate = Candidate(
-                full_name=f"{first} {last}",
-                email=f"{first}.{last}".lower().replace(" ", "") + f"{made}@example.com",
-                phone=f"+3161{rng.randint(1000000, 9999999)}",
-                location=rng.choice(("Amsterdam", "Rotterdam", "Utrecht", "Berlin", "Remote")),
-                headline=f"{rng.choice(TITLES)} at {rng.choice(COMPANIES)}",
-                current_title=rng.choice(TITLES),
-                current_company=rng.choice(COMPANIES),
-                skills=rng.sample(SKILLS, 3),
-                source=rng.choice(SOURCES),
-                tags=["demo"],
-                pay_expectation_amount=Decimal(rng.randrange(55000, 120000, 5000)),
-                pay_expectation_currency="EUR",
-                pay_expectation_period=PayPeriod.YEAR,
-            )
+            candidate = _candidate(rng, first, last, made)
             session.add(candidate)
             await session.flush()
             applied = now - timedelta(days=rng.randint(8, 70), hours=rng.randint(0, 23))
@@ -175,39 +161,85 @@ async def seed_candidates(session: AsyncSession, intakes: dict[str, Intake]) -> 
             )
             session.add(application)
             await session.flush()
-            path = ["applied"]
-            depth = rng.random()
-            if depth > 0.25:
-                path.append("shortlisted")
-            if depth > 0.45 and plans[key]:
-                path.extend(plans[key][: 1 + int((depth - 0.45) * len(plans[key]) / 0.55)])
-            outcome = rng.random()
-            if key == "lead" and i == 0:
-                path.append("hired")
-                application.status = ApplicationStatus.HIRED
-            elif outcome < 0.35 or key == "lead":
-                path.append("rejected")
-                application.status = ApplicationStatus.REJECTED
-                application.reason_code = rng.choice(
-                    [r.value for r in RejectionReason if r != RejectionReason.OTHER]
-                )
-            elif outcome < 0.42:
-                path.append("withdrawn")
-                application.status = ApplicationStatus.WITHDRAWN
-            last_move = _history(session, application, path, applied, rng)
-            application.stage = path[-1]
-            application.stage_changed_at = min(last_move, now)
-            if application.status != ApplicationStatus.ACTIVE:
-                application.closed_at = application.stage_changed_at
-            if application.shortlisted_at is not None:
-                application.hm_review_due_at = application.shortlisted_at + timedelta(
-                    hours=intake.hm_review_sla_hours
-                )
-                if application.stage != "shortlisted":
-                    application.hm_reviewed_at = application.hm_review_due_at - timedelta(
-                        hours=rng.randint(-24, 40)
-                    )
+            path = _path(
+                application, rng, plans[key], hired=key == "lead" and i == 0, rejected=key == "lead"
+            )
+            _settle(session, application, intake, path, rng, now)
     await session.flush()
     await demo_interviews.seed_interviews(session, intakes)
     await demo_transcripts.seed_transcripts(session)
     return made
+
+
+def _candidate(rng: random.Random, first: str, last: str, number: int) -> Candidate:
+    """A demo person with a plausible profile and pay expectation."""
+    return Candidate(
+        full_name=f"{first} {last}",
+        email=f"{first}.{last}".lower().replace(" ", "") + f"{number}@example.com",
+        phone=f"+3161{rng.randint(1000000, 9999999)}",
+        location=rng.choice(("Amsterdam", "Rotterdam", "Utrecht", "Berlin", "Remote")),
+        headline=f"{rng.choice(TITLES)} at {rng.choice(COMPANIES)}",
+        current_title=rng.choice(TITLES),
+        current_company=rng.choice(COMPANIES),
+        skills=rng.sample(SKILLS, 3),
+        source=rng.choice(SOURCES),
+        tags=["demo"],
+        pay_expectation_amount=Decimal(rng.randrange(55000, 120000, 5000)),
+        pay_expectation_currency="EUR",
+        pay_expectation_period=PayPeriod.YEAR,
+    )
+
+
+def _path(
+    application: Application,
+    rng: random.Random,
+    stages: list[str],
+    *,
+    hired: bool,
+    rejected: bool,
+) -> list[str]:
+    """How far the application got and how it ended; sets its status to match."""
+    path = ["applied"]
+    depth = rng.random()
+    if depth > 0.25:
+        path.append("shortlisted")
+    if depth > 0.45 and stages:
+        path.extend(stages[: 1 + int((depth - 0.45) * len(stages) / 0.55)])
+    outcome = rng.random()
+    if hired:
+        path.append("hired")
+        application.status = ApplicationStatus.HIRED
+    elif outcome < 0.35 or rejected:
+        path.append("rejected")
+        application.status = ApplicationStatus.REJECTED
+        application.reason_code = rng.choice(
+            [r.value for r in RejectionReason if r != RejectionReason.OTHER]
+        )
+    elif outcome < 0.42:
+        path.append("withdrawn")
+        application.status = ApplicationStatus.WITHDRAWN
+    return path
+
+
+def _settle(
+    session: AsyncSession,
+    application: Application,
+    intake: Intake,
+    path: list[str],
+    rng: random.Random,
+    now: Any,
+) -> None:
+    """Writes the stage history and the dates that follow from it (closing, HM review)."""
+    last_move = _history(session, application, path, application.applied_at, rng)
+    application.stage = path[-1]
+    application.stage_changed_at = min(last_move, now)
+    if application.status != ApplicationStatus.ACTIVE:
+        application.closed_at = application.stage_changed_at
+    if application.shortlisted_at is not None:
+        application.hm_review_due_at = application.shortlisted_at + timedelta(
+            hours=intake.hm_review_sla_hours
+        )
+        if application.stage != "shortlisted":
+            application.hm_reviewed_at = application.hm_review_due_at - timedelta(
+                hours=rng.randint(-24, 40)
+            )

@@ -6,6 +6,7 @@ Only loaded when no intake exists yet.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -57,7 +58,16 @@ async def seed_intakes(session: AsyncSession) -> bool:
     interviewer = people.get(Role.INTERVIEWER)
     if recruiter is None or manager is None or interviewer is None:
         return False
+    answers = await _seed_questions_and_profiles(session, manager)
+    templates = await demo_plans.seed_library(session, _as(recruiter), manager.id, interviewer.id)
+    builder = _Openings(session, recruiter, manager, interviewer, answers, templates)
+    await demo_candidates.seed_candidates(session, await builder.seed())
+    actor_var.set(None)
+    return True
 
+
+async def _seed_questions_and_profiles(session: AsyncSession, manager: User) -> dict[str, str]:
+    """The standard intake questions, the manager's profile and the organisation; the answers."""
     questions = []
     for position, (text, required) in enumerate(QUESTIONS):
         question = IntakeQuestion(text=text, required=required, position=position)
@@ -87,13 +97,58 @@ async def seed_intakes(session: AsyncSession) -> bool:
         )
     )
     await session.flush()
-    answers = {
+    return {
         str(questions[0].id): "The team doubles its scope next year (two new markets).",
         str(questions[1].id): "Owns the payouts service end to end and mentors one engineer.",
     }
-    today = utcnow().date()
 
-    def body(title: str, **extra: Any) -> IntakeCreate:
+
+@dataclass
+class _Openings:
+    """Creates the demo openings, each brought to its own state through the real services."""
+
+    session: AsyncSession
+    recruiter: User
+    manager: User
+    interviewer: User
+    answers: dict[str, str]
+    templates: dict[str, InterviewPlan]
+
+    async def seed(self) -> dict[str, Intake]:
+        """One intake per state the demo shows; returns those that get candidates."""
+        session, recruiter = self.session, self.recruiter
+        backend = await self._create("Senior Backend Engineer", soc_code="15-1252", headcount=2)
+        backend_plan = await self._with_plan(backend, "engineering")
+        await self._agree(backend)
+        await demo_plans.seed_training(session, backend_plan, self.manager.id, self.interviewer.id)
+        await intake_lifecycle.transition(session, _as(recruiter), backend.id, "open")
+
+        designer = await self._create(
+            "Product Designer", soc_code="27-1024", salary_min=60000, salary_max=75000
+        )
+        await self._with_plan(designer, "engineering")
+        await intake_lifecycle.submit_for_review(session, _as(recruiter), designer.id)
+        await intake_lifecycle.sign_off(session, _as(recruiter), designer.id, designer.revision)
+
+        await self._create("Data Analyst", soc_code="15-2051", answers={}, level="Medior")
+
+        lead = await self._create("Engineering Manager, Payments", soc_code="11-3021")
+        await self._with_plan(lead, "engineering")
+        await self._agree(lead)
+        await intake_lifecycle.transition(session, _as(recruiter), lead.id, "open")
+        await intake_lifecycle.transition(session, _as(recruiter), lead.id, "mark_filled")
+
+        support = await self._create(
+            "Customer Success Lead", soc_code="11-2022", department="Customer Success"
+        )
+        await self._with_plan(support, "sales")
+        await self._agree(support)
+        await intake_lifecycle.transition(session, _as(recruiter), support.id, "open")
+        await intake_lifecycle.transition(session, _as(recruiter), support.id, "put_on_hold")
+        return {"backend": backend, "support": support, "lead": lead}
+
+    async def _create(self, title: str, **extra: Any) -> Intake:
+        today = utcnow().date()
         values: dict[str, Any] = {
             "title": title,
             "department": "Engineering",
@@ -104,77 +159,32 @@ async def seed_intakes(session: AsyncSession) -> bool:
             "salary_min": 75000,
             "salary_max": 95000,
             "currency": "EUR",
-            "hiring_manager_id": manager.id,
+            "hiring_manager_id": self.manager.id,
             "must_haves": [{"item": "Production Python", "why": "All services are Python"}],
             "nice_to_haves": [{"item": "Payments domain", "why": "Shortens onboarding"}],
             "selling_points": ["Real ownership", "Four-day on-site budget"],
-            "answers": answers,
+            "answers": self.answers,
             "shortlist_due_date": today + timedelta(days=10),
             "target_fill_date": today + timedelta(days=60),
-            "team": [{"user_id": interviewer.id, "team_role": "interviewer"}],
+            "team": [{"user_id": self.interviewer.id, "team_role": "interviewer"}],
         }
         values.update(extra)
-        return IntakeCreate.model_validate(values)
+        body = IntakeCreate.model_validate(values)
+        return await intakes.create_intake(self.session, _as(self.recruiter), body)
 
-    templates = await demo_plans.seed_library(session, _as(recruiter), manager.id, interviewer.id)
-
-    async def with_plan(intake: Intake, template: str) -> InterviewPlan:
+    async def _with_plan(self, intake: Intake, template: str) -> InterviewPlan:
         plan = await plans.copy_plan(
-            session,
-            _as(recruiter),
-            templates[template].id,
+            self.session,
+            _as(self.recruiter),
+            self.templates[template].id,
             InterviewPlanCopy(intake_id=intake.id, name=f"{intake.title} loop"),
         )
-        await demo_plans.staff_pools(session, plan, manager.id, interviewer.id)
+        await demo_plans.staff_pools(self.session, plan, self.manager.id, self.interviewer.id)
         return plan
 
-    async def agree(intake: Intake) -> None:
-        await intake_lifecycle.submit_for_review(session, _as(recruiter), intake.id)
-        await intake_lifecycle.sign_off(session, _as(recruiter), intake.id, intake.revision)
-        await intake_lifecycle.sign_off(session, _as(manager), intake.id, intake.revision)
-
-    backend = await intakes.create_intake(
-        session, _as(recruiter), body("Senior Backend Engineer", soc_code="15-1252", headcount=2)
-    )
-    backend_plan = await with_plan(backend, "engineering")
-    await agree(backend)
-    await demo_plans.seed_training(session, backend_plan, manager.id, interviewer.id)
-    await intake_lifecycle.transition(session, _as(recruiter), backend.id, "open")
-
-    designer = await intakes.create_intake(
-        session,
-        _as(recruiter),
-        body("Product Designer", soc_code="27-1024", salary_min=60000, salary_max=75000),
-    )
-    await with_plan(designer, "engineering")
-    await intake_lifecycle.submit_for_review(session, _as(recruiter), designer.id)
-    await intake_lifecycle.sign_off(session, _as(recruiter), designer.id, designer.revision)
-
-    await intakes.create_intake(
-        session,
-        _as(recruiter),
-        body("Data Analyst", soc_code="15-2051", answers={}, level="Medior"),
-    )
-
-    lead = await intakes.create_intake(
-        session, _as(recruiter), body("Engineering Manager, Payments", soc_code="11-3021")
-    )
-    await with_plan(lead, "engineering")
-    await agree(lead)
-    await intake_lifecycle.transition(session, _as(recruiter), lead.id, "open")
-    await intake_lifecycle.transition(session, _as(recruiter), lead.id, "mark_filled")
-
-    support = await intakes.create_intake(
-        session,
-        _as(recruiter),
-        body("Customer Success Lead", soc_code="11-2022", department="Customer Success"),
-    )
-    await with_plan(support, "sales")
-    await agree(support)
-    await intake_lifecycle.transition(session, _as(recruiter), support.id, "open")
-    await intake_lifecycle.transition(session, _as(recruiter), support.id, "put_on_hold")
-    await demo_candidates.seed_candidates(
-        session, {"backend": backend, "support": support, "lead": lead}
-    )
-    actor_var.set(None)
-    return True
+    async def _agree(self, intake: Intake) -> None:
+        await intake_lifecycle.submit_for_review(self.session, _as(self.recruiter), intake.id)
+        await intake_lifecycle.sign_off(
+            self.session, _as(self.recruiter), intake.id, intake.revision
+        )
+        await intake_lifecycle.sign_off(self.session, _as(self.manager), intake.id, intake.revision)

@@ -15,12 +15,61 @@ from app.models.plans import Competency, InterviewPlan, TrainingRecord, Training
 from app.schemas.plans import InterviewPlanCreate
 from app.services.plans import editing as plans
 
+# Each template: name, description, stages as (name, kind, minutes, competencies, pool), where
+# the pool is "recruiter", "panel" (interviewer and manager) or "manager".
+_TEMPLATES: dict[str, tuple[str, str | None, list[tuple[str, str, int, list[str], str]]]] = {
+    "engineering": (
+        "Engineering loop",
+        "Screen, technical deep dive, hiring manager conversation.",
+        [
+            ("Recruiter screen", "screen", 30, ["Communication"], "recruiter"),
+            ("Technical deep dive", "technical", 75, ["System design", "Code quality"], "panel"),
+            ("Hiring manager", "hiring_manager", 45, ["Ownership", "Collaboration"], "manager"),
+        ],
+    ),
+    "sales": (
+        "Sales and success loop",
+        None,
+        [
+            ("Recruiter screen", "screen", 30, ["Communication"], "recruiter"),
+            ("Role play", "panel", 60, ["Discovery", "Negotiation"], "panel"),
+            ("Hiring manager", "hiring_manager", 45, ["Customer empathy"], "manager"),
+        ],
+    ),
+}
+
 
 async def seed_library(
     session: AsyncSession, recruiter: Principal, manager: uuid.UUID, interviewer: uuid.UUID
 ) -> dict[str, InterviewPlan]:
     """The competencies and the engineering and sales templates, keyed `engineering`/`sales`;
     the demo people are in the templates' pools, so every copy starts staffed."""
+    ids = await _seed_competencies(session)
+    pools = {
+        "recruiter": [recruiter.user_id] if recruiter.user_id else [],
+        "panel": [interviewer, manager],
+        "manager": [manager],
+    }
+    templates: dict[str, InterviewPlan] = {}
+    for key, (name, description, stages) in _TEMPLATES.items():
+        body: dict[str, Any] = {
+            "name": name,
+            "is_template": True,
+            "stages": [
+                _stage(ids, title, kind, minutes, names, pools[pool])
+                for title, kind, minutes, names, pool in stages
+            ],
+        }
+        if description is not None:
+            body["description"] = description
+        templates[key] = await plans.create_plan(
+            session, recruiter, InterviewPlanCreate.model_validate(body)
+        )
+    return templates
+
+
+async def _seed_competencies(session: AsyncSession) -> dict[str, uuid.UUID]:
+    """The demo competency library; ids by competency name."""
     ids: dict[str, uuid.UUID] = {}
     for name, entry in LIBRARY.items():
         competency = Competency(
@@ -33,68 +82,35 @@ async def seed_library(
         session.add(competency)
         await session.flush()
         ids[name] = competency.id
+    return ids
 
-    def stage(name: str, kind: str, minutes: int, names: list[str], pool: list[uuid.UUID]) -> Any:
-        return {
-            "name": name,
-            "kind": kind,
-            "duration_minutes": minutes,
-            "competency_ids": [ids[n] for n in names],
-            "questions": [
-                {
-                    "text": question.text,
-                    "competency_id": ids[n],
-                    "follow_ups": list(question.follow_ups),
-                    "what_good_looks_like": question.good,
-                }
-                for n in names
-                for question in QUESTIONS[n]
-            ],
-            "interviewer_pool": pool,
-        }
 
-    pool = [recruiter.user_id] if recruiter.user_id else []
-    panel, hm = [interviewer, manager], [manager]
-    engineering = await plans.create_plan(
-        session,
-        recruiter,
-        InterviewPlanCreate.model_validate(
+def _stage(
+    ids: dict[str, uuid.UUID],
+    name: str,
+    kind: str,
+    minutes: int,
+    names: list[str],
+    pool: list[uuid.UUID],
+) -> dict[str, Any]:
+    """A template stage asking the demo questions of its competencies."""
+    return {
+        "name": name,
+        "kind": kind,
+        "duration_minutes": minutes,
+        "competency_ids": [ids[n] for n in names],
+        "questions": [
             {
-                "name": "Engineering loop",
-                "description": "Screen, technical deep dive, hiring manager conversation.",
-                "is_template": True,
-                "stages": [
-                    stage("Recruiter screen", "screen", 30, ["Communication"], pool),
-                    stage(
-                        "Technical deep dive",
-                        "technical",
-                        75,
-                        ["System design", "Code quality"],
-                        panel,
-                    ),
-                    stage(
-                        "Hiring manager", "hiring_manager", 45, ["Ownership", "Collaboration"], hm
-                    ),
-                ],
+                "text": question.text,
+                "competency_id": ids[n],
+                "follow_ups": list(question.follow_ups),
+                "what_good_looks_like": question.good,
             }
-        ),
-    )
-    sales = await plans.create_plan(
-        session,
-        recruiter,
-        InterviewPlanCreate.model_validate(
-            {
-                "name": "Sales and success loop",
-                "is_template": True,
-                "stages": [
-                    stage("Recruiter screen", "screen", 30, ["Communication"], pool),
-                    stage("Role play", "panel", 60, ["Discovery", "Negotiation"], panel),
-                    stage("Hiring manager", "hiring_manager", 45, ["Customer empathy"], hm),
-                ],
-            }
-        ),
-    )
-    return {"engineering": engineering, "sales": sales}
+            for n in names
+            for question in QUESTIONS[n]
+        ],
+        "interviewer_pool": pool,
+    }
 
 
 async def staff_pools(

@@ -34,6 +34,8 @@ from app.models.interviews import (
     InterviewParticipant,
     NotificationIntent,
 )
+from app.models.market import MarketBenchmark, MarketDataset
+from app.models.notifications import Notification, NotificationPreference
 from app.models.organisation import OrganisationProfile
 from app.models.plans import (
     CalibrationExercise,
@@ -56,6 +58,7 @@ from app.models.transcripts import (
     Transcript,
     TranscriptSegment,
 )
+from app.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiClient",
@@ -67,6 +70,7 @@ __all__ = [
     "CalibrationExercise",
     "Candidate",
     "Competency",
+    "DeliveryStatus",
     "Evaluation",
     "EvaluationAmendment",
     "Event",
@@ -86,7 +90,11 @@ __all__ = [
     "InterviewPlanVersion",
     "Job",
     "JobSchedule",
+    "MarketBenchmark",
+    "MarketDataset",
+    "Notification",
     "NotificationIntent",
+    "NotificationPreference",
     "OrganisationProfile",
     "RateLimitCounter",
     "Recording",
@@ -98,6 +106,8 @@ __all__ = [
     "Transcript",
     "TranscriptSegment",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkerHeartbeat",
     "metadata",
 ]

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.core.clock import utcnow
@@ -29,8 +29,19 @@ class Event(SQLModel, table=True):
     actor_api_client_id: uuid.UUID | None = Field(default=None)
     request_id: str | None = Field(default=None, max_length=100)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # Commit order: assigned after commit by the relay (`app.platform.event_relay`), so a
+    # transaction that commits late still gets a number above everything already served.
+    seq: int | None = Field(default=None, sa_type=BigInteger, unique=True)
 
-    __table_args__ = (Index("ix_events_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_events_subject", "subject_type", "subject_id"),
+        Index(
+            "ix_events_unsequenced",
+            "occurred_at",
+            sqlite_where=text("seq IS NULL"),
+            postgresql_where=text("seq IS NULL"),
+        ),
+    )
 
 
 class IdempotencyStatus(StrEnum):

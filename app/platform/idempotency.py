@@ -7,11 +7,14 @@ exists exactly when the work it describes committed. A request that fails releas
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +29,9 @@ _idem = table_of(IdempotencyKey).c
 
 # How long a claim blocks duplicates if its process dies mid-request.
 CLAIM_LEASE = timedelta(seconds=60)
-STORED_HEADERS = ("content-type", "location", "etag", "link")
+# Marks a stored body that is sealed (encrypted); kept with the response, never replayed.
+SEALED_HEADER = "x-tandem-sealed"
+STORED_HEADERS = ("content-type", "location", "etag", "link", SEALED_HEADER)
 
 
 @dataclass(slots=True)
@@ -35,6 +40,9 @@ class Claim:
 
     id: uuid.UUID
     completed: bool = False
+    # The response holds a secret shown once (a public link's token): store it encrypted,
+    # so reading the database does not reveal it.
+    sealed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,28 @@ class StoredResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+def _sealer(secrets: Sequence[str]) -> MultiFernet:
+    """Encryption keyed by the service secret (and the previous ones, to open older seals)."""
+    keys = [
+        Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"idempotency\0{s}".encode()).digest()))
+        for s in secrets
+    ]
+    return MultiFernet(keys)
+
+
+def seal(body: bytes, secrets: Sequence[str]) -> bytes:
+    """Encrypt a response body for storage with the current secret."""
+    return _sealer(secrets).encrypt(body)
+
+
+def unseal(stored: StoredResponse, secrets: Sequence[str]) -> StoredResponse:
+    """The stored response as it was answered (sealed bodies decrypted)."""
+    if SEALED_HEADER not in stored.headers:
+        return stored
+    headers = {k: v for k, v in stored.headers.items() if k != SEALED_HEADER}
+    return StoredResponse(stored.status, headers, _sealer(secrets).decrypt(stored.body))
 
 
 def fingerprint(method: str, path: str, query: str, body: bytes) -> str:

@@ -76,12 +76,13 @@ class TandemRoute(APIRoute):
                 raise
             claim: idempotency.Claim | None = getattr(request.state, "idempotency_claim", None)
             if claim is not None and response.status_code < 500:
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                stored = bytes(response.body)
+                if claim.sealed:
+                    stored = idempotency.seal(stored, request.app.state.runtime.secrets)
+                    headers[idempotency.SEALED_HEADER] = "1"
                 await idempotency.complete(
-                    request.state.session,
-                    claim,
-                    response.status_code,
-                    {k.lower(): v for k, v in response.headers.items()},
-                    bytes(response.body),
+                    request.state.session, claim, response.status_code, headers, stored
                 )
             return response
 

@@ -32,6 +32,12 @@ class Runtime:
     principals: TtlCache[Principal | None] = field(default_factory=lambda: TtlCache(0))
 
     @property
+    def secrets(self) -> list[str]:
+        """The service secret, then the previous ones (still accepted while rotating)."""
+        previous = [s.get_secret_value() for s in self.settings.previous_secret_keys]
+        return [self.settings.resolved_secret_key, *previous]
+
+    @property
     def idempotency_ttl(self) -> timedelta:
         return timedelta(hours=self.settings.idempotency_ttl_hours)
 

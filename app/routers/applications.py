@@ -11,9 +11,19 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, PageDep, RuntimeDep, SessionDep, require, runtime_of
+from app.deps import (
+    IdempotencyDep,
+    PageDep,
+    RuntimeDep,
+    SealedIdempotencyDep,
+    SessionDep,
+    public_base_url,
+    require,
+    runtime_of,
+)
 from app.models.candidates import Application, ApplicationStatus
 from app.routers.base import api_router
+from app.routers.media import text_response
 from app.schemas.applications import (
     ApplicationCreate,
     ApplicationList,
@@ -232,7 +242,11 @@ async def applications_review(
     response_model=BriefingRead,
     responses={
         **problem_openapi_responses(404),
-        200: {"content": {"text/markdown": {}, "text/html": {}}},
+        200: text_response(
+            "The briefing as JSON, Markdown or HTML (`Accept` or `format`).",
+            "text/markdown",
+            "text/html",
+        ),
     },
 )
 async def applications_get_briefing(
@@ -277,12 +291,15 @@ async def applications_share_briefing(
     principal: Annotated[Principal, require("applications", "share_briefing")],
     session: SessionDep,
     runtime: RuntimeDep,
+    _claim: SealedIdempotencyDep,
     body: BriefingLinkCreate | None = None,
 ) -> Response:
     """Create a public, expiring link to the briefing for the candidate (shown once).
 
     The link is shown only in this response (`url`); only a hash of its token is stored. It
-    expires after `expires_in_days` and can be revoked; views are counted.
+    expires after `expires_in_days` and can be revoked; views are counted. With
+    `Idempotency-Key`, a retry answers the same link (stored encrypted, since it holds the
+    link's token) instead of creating another.
     """
     options = body or BriefingLinkCreate()
     link, token = await briefings.share(
@@ -293,7 +310,7 @@ async def applications_share_briefing(
         stage_id=options.stage_id,
         expires_in_days=options.expires_in_days,
     )
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     created = BriefingLinkCreated.model_validate(
         {**BriefingLinkRead.model_validate(link).model_dump(), "url": f"{base}/p/{token}"}
     )

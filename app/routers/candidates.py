@@ -28,6 +28,7 @@ from app.schemas.candidates import (
     CandidateRead,
     CandidateUpdate,
     CandidateUpsert,
+    CandidateView,
 )
 from app.schemas.common import SingleLine
 from app.services.pipeline import candidates
@@ -96,8 +97,10 @@ async def candidates_list(
     """Search candidates (interviewers see a summary of the people they interview).
 
     `q` matches names (any case or accents) and e-mail addresses; `tag` and `source` narrow
-    further. With `updated_since` the order is by change time, for syncing. Interviewers get
-    a summary of the people they interview (no contact data or pay).
+    further. With `updated_since` the order is by change time, for syncing. Each item is a
+    `CandidateRead` (`view: full`) or, for interviewers, a `CandidateSummary` (`view:
+    summary`, no contact data or pay) of the people whose interviews they sit on; interviewers
+    search by name only.
     """
     runtime = runtime_of(request)
     result = await candidates.list_candidates(
@@ -115,14 +118,17 @@ async def candidates_list(
 
 
 @router.get(
-    "/{candidate_id}", response_model=CandidateRead, responses=problem_openapi_responses(404)
+    "/{candidate_id}", response_model=CandidateView, responses=problem_openapi_responses(404)
 )
 async def candidates_get(
     request: Request,
     candidate_id: uuid.UUID,
     principal: Annotated[Principal, require("candidates", "read")],
 ) -> Response:
-    """Get a candidate (the read is audited)."""
+    """Get a candidate (the read is audited).
+
+    Interviewers get `CandidateSummary` (`view: summary`), everyone else `CandidateRead`
+    (`view: full`)."""
     runtime = runtime_of(request)
     values = await candidates.get_candidate(runtime.db, runtime.read_audit, principal, candidate_id)
     return row_response(candidates.view_schema(principal), values)

@@ -11,7 +11,7 @@ from fastapi import Response
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response
-from app.deps import IdempotencyDep, SessionDep, require
+from app.deps import IdempotencyDep, IfMatch, SessionDep, require
 from app.routers.base import api_router
 from app.schemas.evaluations import DebriefRead, DecisionCreate, DecisionRead
 from app.services.interviews import debriefs, decisions
@@ -45,11 +45,12 @@ async def applications_get_debrief(
     "/{application_id}/decide",
     status_code=201,
     response_model=DecisionRead,
-    responses=problem_openapi_responses(404, 409),
+    responses=problem_openapi_responses(404, 409, 412, 428),
 )
 async def applications_decide(
     application_id: uuid.UUID,
     body: DecisionCreate,
+    if_match: IfMatch,
     principal: Annotated[Principal, require("applications", "decide")],
     session: SessionDep,
     _claim: IdempotencyDep,
@@ -58,7 +59,9 @@ async def applications_decide(
 
     The application moves to match: `advance` to `stage` or the plan's next stage, `reject`
     with `reason_code` (default `not_qualified`), `hire`. Decided by the intake's hiring
-    manager, recruiter or coordinators.
+    manager, recruiter or coordinators. The decision names the stage it is about
+    (`from_stage`) or sends `If-Match` with the application's ETag: once the application has
+    moved on, a second decision on that stage is a 409 (412 with a stale ETag).
     """
-    decision = await decisions.decide(session, principal, application_id, body)
+    decision = await decisions.decide(session, principal, application_id, body, if_match)
     return json_response(DecisionRead.model_validate(decision), status_code=201)

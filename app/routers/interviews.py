@@ -11,9 +11,10 @@ from pydantic import AwareDatetime
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response, page_response, row_response
-from app.deps import IdempotencyDep, PageDep, SessionDep, require, runtime_of
+from app.deps import IdempotencyDep, PageDep, SessionDep, public_base_url, require, runtime_of
 from app.models.interviews import Interview, InterviewStatus
 from app.routers.base import api_router
+from app.routers.media import text_response
 from app.schemas.interviews import (
     InterviewCancel,
     InterviewCreate,
@@ -157,8 +158,9 @@ async def interviews_mark_no_show(
     "/{interview_id}/calendar.ics",
     responses={
         **problem_openapi_responses(404),
-        200: {"content": {"text/calendar": {}}, "description": "An iCalendar file."},
+        200: text_response("An iCalendar file (RFC 5545).", "text/calendar"),
     },
+    response_class=Response,
 )
 async def interviews_get_calendar(
     request: Request,
@@ -177,7 +179,7 @@ async def interviews_get_calendar(
         session,
         principal,
         interview_id,
-        str(request.base_url).rstrip("/"),
+        public_base_url(request),
     )
     return Response(
         body,

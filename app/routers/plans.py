@@ -13,6 +13,7 @@ from app.core.responses import json_response, models_response, page_response
 from app.deps import IdempotencyDep, IfMatch, PageDep, SessionDep, require, runtime_of
 from app.models.plans import InterviewPlan
 from app.routers.base import api_router
+from app.routers.media import text_response
 from app.schemas.common import SequenceNumber
 from app.schemas.plans import (
     CompetencyCreate,
@@ -152,10 +153,11 @@ async def interview_plans_get_version(
     response_model=KitRead,
     responses={
         **_NOT_FOUND,
-        200: {
-            "description": "The kit as JSON, Markdown or printable HTML.",
-            "content": {"text/markdown": {}, "text/html": {}},
-        },
+        200: text_response(
+            "The kit as JSON, Markdown or printable HTML (`Accept` or `format`).",
+            "text/markdown",
+            "text/html",
+        ),
     },
 )
 async def interview_plans_get_kit(

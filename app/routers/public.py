@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from app.core.problems import problem_openapi_responses
 from app.deps import RuntimeDep, WriteSessionDep
 from app.platform.routing import TandemRoute
+from app.routers.media import text_response
 from app.services.pipeline import briefings
 
 router = APIRouter(route_class=TandemRoute, tags=["Public"])
@@ -15,7 +16,10 @@ router = APIRouter(route_class=TandemRoute, tags=["Public"])
 @router.get(
     "/p/{token}",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}}}, **problem_openapi_responses(404, 422)},
+    responses={
+        200: text_response("The briefing page.", "text/html"),
+        **problem_openapi_responses(404, 422),
+    },
 )
 async def public_briefing(token: str, session: WriteSessionDep, runtime: RuntimeDep) -> Response:
     """The candidate's briefing page behind a shared link (views are counted)."""

@@ -20,6 +20,7 @@ from app.models.transcripts import Recording
 from app.platform.multipart import StreamedFile, file_field_openapi
 from app.platform.storage import Storage, storage_for
 from app.routers.base import api_router
+from app.routers.media import binary_response
 from app.schemas.transcripts import (
     RecordingConsentCreate,
     RecordingConsentRead,
@@ -136,15 +137,17 @@ async def _stream(storage: Storage, key: str, first: int, last: int) -> AsyncIte
     responses={
         **problem_openapi_responses(404, 416),
         200: {
-            "content": {"audio/*": {}, "video/*": {}},
-            "description": "The media file.",
+            **binary_response("The media file.", "audio/*", "video/*"),
             "headers": {"ETag": header_ref("ETag")},
         },
         206: {
-            "description": "The requested byte range (`Range: bytes=first-last`).",
+            **binary_response(
+                "The requested byte range (`Range: bytes=first-last`).", "audio/*", "video/*"
+            ),
             "headers": {"ETag": header_ref("ETag")},
         },
     },
+    response_class=Response,
 )
 async def interviews_get_recording(
     request: Request,

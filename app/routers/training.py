@@ -133,6 +133,7 @@ async def training_calibrate(
     body: CalibrationCreate,
     principal: Annotated[Principal, require("training", "calibrate")],
     session: SessionDep,
+    _claim: IdempotencyDep,
 ) -> Response:
     """Rate a calibration exercise; see how close you are to the reference ratings."""
     result = await training_practice.calibrate(

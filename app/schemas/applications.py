@@ -13,6 +13,15 @@ from app.models.candidates import ApplicationStatus, RejectionReason
 from app.schemas.common import STRICT_INPUT, SingleLine, Text
 
 FIXED_STAGES = ("applied", "shortlisted", "hm_review")
+# Where an application is: a fixed stage, a stage id of the intake's plan, or, once it left the
+# pipeline, its closing status.
+Stage = Annotated[
+    Literal["applied", "shortlisted", "hm_review", "rejected", "withdrawn", "hired"] | uuid.UUID,
+    Field(
+        description="`applied`, `shortlisted`, `hm_review`, a stage id of the intake's plan, "
+        "or, once closed, `rejected`, `withdrawn` or `hired`."
+    ),
+]
 Note = Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
 StageName = Annotated[
     SingleLine,
@@ -83,9 +92,9 @@ class ApplicationRead(BaseModel):
     intake_id: uuid.UUID
     recruiter_id: uuid.UUID
     hiring_manager_id: uuid.UUID
-    stage: str
+    stage: Stage
     status: ApplicationStatus
-    reason_code: str | None
+    reason_code: RejectionReason | None
     reason_note: str | None
     source: str | None
     applied_at: datetime
@@ -106,8 +115,8 @@ class StageChangeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    from_stage: str | None
-    to_stage: str
+    from_stage: Stage | None
+    to_stage: Stage
     at: datetime
     by_user_id: uuid.UUID | None
     by_api_client_id: uuid.UUID | None

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.models.intakes import EmploymentType, RemotePolicy
+from app.models.plans import StageFormat, StageKind
 from app.schemas.common import STRICT_INPUT
 
 
@@ -67,8 +69,8 @@ class BriefingRole(BaseModel):
     title: str
     department: str | None
     location: str | None
-    remote_policy: str
-    employment_type: str
+    remote_policy: RemotePolicy
+    employment_type: EmploymentType
     selling_points: list[str]
     ideal_candidate: str | None
 
@@ -80,8 +82,8 @@ class BriefingTopic(BaseModel):
 
 class BriefingStage(BaseModel):
     name: str
-    kind: str
-    format: str
+    kind: StageKind
+    format: StageFormat
     duration_minutes: int
     interview: BriefingInterview | None = Field(
         description="The booked interview of this stage (null until one is scheduled)."
@@ -96,7 +98,7 @@ class BriefingStage(BaseModel):
 
 class BriefingStep(BaseModel):
     name: str
-    kind: str
+    kind: StageKind
     duration_minutes: int
     state: Literal["done", "current", "upcoming"] = Field(
         description="Where the candidate is: the briefing's stage is `current`."

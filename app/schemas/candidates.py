@@ -124,12 +124,18 @@ class CandidateUpsert(CandidateCreate):
 
 
 class CandidateRead(BaseModel):
-    """A candidate. Interviewers get a narrower view: `CandidateSummary`."""
+    """A candidate, as recruiters, hiring managers, admins and API clients see them.
+    Interviewers get a narrower view, `CandidateSummary`; `view` tells the two apart."""
 
     sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, extra="forbid", json_schema_serialization_defaults_required=True
+    )
 
+    view: Literal["full"] = Field(
+        default="full", description="`full`: every field (`summary` for interviewers)."
+    )
     id: uuid.UUID
     full_name: str
     email: str | None
@@ -153,14 +159,17 @@ class CandidateRead(BaseModel):
     updated_at: datetime
 
 
-CandidateList = Page[CandidateRead]
-
-
 class CandidateSummary(BaseModel):
-    """What an interviewer sees of a candidate they interview."""
+    """What an interviewer sees of a candidate they interview: no contact data, pay, source,
+    tags or consent."""
 
     sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+    view: Literal["summary"] = Field(
+        default="summary", description="`summary`: the interviewer's view of a candidate."
+    )
     id: uuid.UUID
     full_name: str
     headline: str | None
@@ -169,3 +178,11 @@ class CandidateSummary(BaseModel):
     location: str | None
     links: dict[str, Any]
     skills: list[str]
+
+
+# What a candidate read answers: the full record, or the summary for interviewers.
+CandidateView = Annotated[CandidateRead | CandidateSummary, Field(discriminator="view")]
+
+
+class CandidateList(Page[CandidateView]):
+    """A page of candidates: full records, or summaries for an interviewer."""

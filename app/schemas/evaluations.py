@@ -9,8 +9,9 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.core.pagination import Page
-from app.models.candidates import RejectionReason
+from app.models.candidates import ApplicationStatus, RejectionReason
 from app.models.interviews import Decision, EvaluationStatus, PanelRole, Recommendation
+from app.schemas.applications import Stage
 from app.schemas.common import STRICT_INPUT, Text
 
 Notes = Annotated[Text, StringConstraints(max_length=5000)]
@@ -130,6 +131,14 @@ class DecisionCreate(BaseModel):
     reason_code: RejectionReason | None = Field(
         default=None, description="For `reject` (default `not_qualified`)."
     )
+    from_stage: Annotated[Text, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description=(
+            "The stage this decision is about: the application's current `stage`. A decision "
+            "needs this or `If-Match`; once the application has moved on, deciding on that "
+            "stage again is a 409."
+        ),
+    )
 
 
 class DecisionRead(BaseModel):
@@ -139,9 +148,9 @@ class DecisionRead(BaseModel):
     application_id: uuid.UUID
     decision: Decision
     rationale: str
-    from_stage: str
-    to_stage: str
-    reason_code: str | None
+    from_stage: Stage
+    to_stage: Stage
+    reason_code: RejectionReason | None
     decided_by_id: uuid.UUID | None
     decided_by_api_client_id: uuid.UUID | None
     decided_at: datetime
@@ -213,8 +222,8 @@ class DebriefRead(BaseModel):
 
     application_id: uuid.UUID
     intake_id: uuid.UUID
-    stage: str
-    status: str
+    stage: Stage
+    status: ApplicationStatus
     competencies: list[CompetencySummary]
     recommendations: dict[str, int] = Field(
         description="Submitted recommendations by value; all four keys always present."

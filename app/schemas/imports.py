@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,7 +18,7 @@ class ImportRead(BaseModel):
 
     id: uuid.UUID
     status: ImportStatus
-    file_format: str
+    file_format: Literal["csv", "jsonl"]
     file_name: str | None
     mapping: dict[str, str]
     intake_id: uuid.UUID | None

@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.core.pagination import Page
-from app.models.plans import StageFormat, StageKind
+from app.models.plans import StageFormat, StageKind, TrainingState
 from app.schemas.common import STRICT_INPUT, Name, SingleLine, Text
 
 LongText = Annotated[Text, StringConstraints(max_length=5000)]
@@ -234,7 +234,7 @@ class InterviewPlanVersionRead(BaseModel):
 class PoolMember(BaseModel):
     user_id: uuid.UUID
     status: Literal["qualified", "in_training", "untrained"]
-    training_state: str | None
+    training_state: TrainingState | None
     training_id: uuid.UUID | None
 
 

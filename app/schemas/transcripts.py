@@ -12,8 +12,13 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.models.interviews import PanelRole
 from app.models.transcripts import ConsentMethod, DeletionReason, RecordingStatus
 from app.schemas.common import STRICT_INPUT, SingleLine, Text
+
+Engine = Annotated[
+    Literal["lexical", "semantic"], Field(description="The analysis engine that produced this.")
+]
 
 Side = Literal["candidate", "interviewer", "unknown"]
 
@@ -93,12 +98,12 @@ class TranscriptRead(BaseModel):
     id: uuid.UUID
     interview_id: uuid.UUID
     candidate_id: uuid.UUID
-    source_format: str
+    source_format: Literal["vtt", "srt", "plain", "json"]
     timed: bool = Field(description="False when times were estimated from word counts.")
     segment_count: int
     duration: float
     speakers: list[SpeakerRead]
-    engine: str
+    engine: Engine
     analysed_at: datetime | None
     segments: list[SegmentRead]
     created_at: datetime
@@ -132,7 +137,7 @@ class AnalysisRead(BaseModel):
 
     transcript_id: uuid.UUID
     interview_id: uuid.UUID
-    engine: str
+    engine: Engine
     analysed_at: datetime | None
     timed: bool
     talk_share: dict[str, Any]
@@ -163,7 +168,7 @@ class EvidenceRead(BaseModel):
     interviewer's notes, never a rating or a recommendation."""
 
     interview_id: uuid.UUID
-    engine: str
+    engine: Engine
     competencies: list[CompetencyEvidence]
 
 
@@ -176,14 +181,14 @@ class CoachingPoint(BaseModel):
 
 class InterviewerCoaching(BaseModel):
     user_id: uuid.UUID
-    role: str
+    role: PanelRole
     went_well: list[CoachingPoint]
     to_improve: list[CoachingPoint]
 
 
 class InterviewCoachingRead(BaseModel):
     interview_id: uuid.UUID
-    engine: str
+    engine: Engine
     interviewers: list[InterviewerCoaching]
 
 
@@ -192,7 +197,7 @@ class CoachingInterview(BaseModel):
     intake_id: uuid.UUID
     stage_name: str
     starts_at: datetime
-    panel_role: str
+    panel_role: PanelRole
     talk_share: float | None = Field(description="This interviewer's share of all talk.")
     interviewers_talk_share: float | None
     plan_coverage: float | None = Field(description="Planned questions asked ÷ planned.")

@@ -258,7 +258,9 @@ async def test_on_behalf_of_needs_an_active_user(client, make_user, make_api_key
     assert response.status_code == 403, response.text
 
 
-@pytest.mark.parametrize("value", ["admin@example.com", "", " ", uuid.uuid4().hex])
+@pytest.mark.parametrize(
+    "value", ["admin@example.com", "", " ", "debeb8a657774fd8b3b65fa87d3491de"]
+)
 async def test_a_malformed_on_behalf_of_is_a_validation_problem(client, make_api_key, value):
     key = await make_api_key("users:read", "on_behalf_of")
     response = await client.get(ME, headers=key.headers(on_behalf_of=value))

@@ -258,3 +258,71 @@ async def test_an_integration_has_one_budget_whoever_it_acts_for(
         ]
     # Spreading requests over several users does not multiply the integration's budget.
     assert statuses == [200, 200, 200, 200, 429, 429], statuses
+
+
+async def test_parallel_correct_sign_ins_lock_out_nobody(
+    make_auth_app: AppFactory, make_user: MakeUser, manual_clock: ManualClock
+):
+    """Correct sign-ins count nothing, even 40 at once of one account from one address (all
+    users behind one NAT or proxy share it), and neither do the 429s of a locked account."""
+    await make_user(Role.RECRUITER, email="busy@example.com")
+    await make_user(Role.RECRUITER, email="neighbour@example.com")
+    await make_user(Role.RECRUITER, email="locked@example.com")
+    application = await make_auth_app(
+        login_max_failures_per_account=5,
+        login_max_failures_per_address=10,
+        db_pool_size=10,
+        db_max_overflow=10,
+        db_pool_timeout_seconds=60,
+    )
+    async with asgi_client(application) as http:
+        signed_in = await asyncio.gather(
+            *(login(http, "busy@example.com", TEST_PASSWORD) for _ in range(40))
+        )
+        assert [r.status_code for r in signed_in] == [200] * 40
+        # Five failures lock one account; its 429s afterwards are not counted anywhere.
+        for i in range(5):
+            assert (await login(http, "locked@example.com", f"wrong-{i}")).status_code == 401
+        for _ in range(20):
+            assert_rate_limited(await login(http, "locked@example.com", TEST_PASSWORD), 15 * 60)
+        # The address has five failures of its ten: everyone else still signs in.
+        assert (await login(http, "neighbour@example.com", TEST_PASSWORD)).status_code == 200
+        assert (await login(http, "busy@example.com", TEST_PASSWORD)).status_code == 200
+
+
+async def test_parallel_guesses_at_many_accounts_cannot_exceed_the_address_limit(
+    make_auth_app: AppFactory, make_user: MakeUser, manual_clock: ManualClock
+):
+    await make_user(Role.RECRUITER, email="real@example.com")
+    application = await make_auth_app(
+        login_max_failures_per_account=100,
+        login_max_failures_per_address=4,
+        db_pool_size=10,
+        db_max_overflow=10,
+        db_pool_timeout_seconds=60,
+    )
+    async with asgi_client(application) as http:
+        guesses = await asyncio.gather(
+            *(login(http, f"sprayed-{i}@example.com", "password-1234") for i in range(20))
+        )
+        statuses = sorted(r.status_code for r in guesses)
+        assert set(statuses) <= {401, 429}, statuses
+        assert statuses.count(401) <= 4, statuses  # only as many guesses as the limit allows
+        assert_rate_limited(await login(http, "real@example.com", TEST_PASSWORD), 15 * 60)
+
+
+async def test_concurrent_sign_ins_never_starve_the_connection_pool(
+    make_auth_app: AppFactory, make_user: MakeUser, manual_clock: ManualClock
+):
+    """A sign-in holds at most one database connection at a time (its account's turn does its
+    counting on the connection that holds the lock), so more sign-ins than connections at
+    once wait their turn instead of deadlocking into 503s."""
+    emails = [f"crowd-{i}@example.com" for i in range(12)]
+    for email in emails:
+        await make_user(Role.RECRUITER, email=email)
+    application = await make_auth_app(db_pool_size=2, db_max_overflow=0, db_pool_timeout_seconds=60)
+    async with asgi_client(application) as http:
+        signed_in = await asyncio.gather(*(login(http, email, TEST_PASSWORD) for email in emails))
+        wrong = await asyncio.gather(*(login(http, email, "not-the-password") for email in emails))
+    assert [r.status_code for r in signed_in] == [200] * len(emails)
+    assert {r.status_code for r in wrong} <= {401, 429}

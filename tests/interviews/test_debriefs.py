@@ -196,10 +196,14 @@ async def debrief(
 async def decide(
     client: httpx.AsyncClient, actor: Actor | dict[str, str], application_id: str, **body: Any
 ) -> httpx.Response:
+    """Decide on the stage the application is at, as a client would after reading it."""
     url = f"{APPLICATIONS}/{application_id}/decide"
-    if isinstance(actor, dict):
-        return await client.post(url, headers=actor, json=body)
-    return await act(client, actor, "POST", url, json=body)
+    headers = actor if isinstance(actor, dict) else actor.headers
+    if "from_stage" not in body:
+        read = await client.get(f"{APPLICATIONS}/{application_id}", headers=headers)
+        if read.status_code == 200:
+            body["from_stage"] = read.json()["stage"]
+    return await client.post(url, headers=headers, json=body)
 
 
 async def count_decisions(runtime: Runtime) -> int:
@@ -711,7 +715,7 @@ async def test_a_retried_decision_is_recorded_once(client, make_user: MakeUser, 
     s = await setting(client, make_user)
     headers = {**s.manager.headers, "Idempotency-Key": "decide-1"}
     url = f"{APPLICATIONS}/{s.application_id}/decide"
-    body = {"decision": "advance", "rationale": "Good"}
+    body = {"decision": "advance", "rationale": "Good", "from_stage": "applied"}
     first = await client.post(url, headers=headers, json=body)
     assert first.status_code == 201, first.text
     again = await client.post(url, headers=headers, json=body)

@@ -113,7 +113,7 @@ async def test_a_booked_interview_briefing_names_company_time_contact_and_step(
     )
     text = markdown.text
     assert text.startswith("# Your interview at Harbour Payments: Meet the hiring manager")
-    assert "**When:** Tuesday 5 March 2030, 08:00\u201308:45 (America/New_York, EST)" in text
+    assert "**When:** Tuesday 5 March 2030, 08:00\u201308:45 (America/New\\_York, EST)" in text
     assert text.count(HM_BIO) == 1
     assert "**Meet the hiring manager** (45 minutes) \u2190 this step" in text
 

@@ -15,6 +15,7 @@ from tests.support.intakes import act
 from tests.support.pipeline import apply, pipeline
 
 SUMMARY = {
+    "view",
     "id",
     "full_name",
     "headline",
@@ -78,6 +79,7 @@ async def test_interviewers_read_a_summary_of_the_people_they_interview(
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == SUMMARY
+    assert body["view"] == "summary"
     assert body["full_name"] == "Sam Okafor"
     for field, value in PUBLIC.items():
         assert body[field] == value, field

@@ -88,6 +88,7 @@ def test_seed_demo_is_refused_in_production(data_dir, capsys, monkeypatch):
     monkeypatch.setenv("TANDEM_ENV", "production")
     monkeypatch.setenv("TANDEM_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("TANDEM_DATABASE_URL", f"sqlite:///{data_dir / 'prod.db'}")
+    monkeypatch.setenv("TANDEM_PUBLIC_BASE_URL", "https://tandem.example.com")
     assert run(capsys, "seed-demo")[0] == 2
 
 

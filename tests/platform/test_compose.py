@@ -326,7 +326,11 @@ def test_compose_refuses_to_start_without_the_secrets() -> None:
 def test_the_resolved_environment_makes_valid_production_settings(
     name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    given = {"TANDEM_SECRET_KEY": "s" * 48, "POSTGRES_PASSWORD": "pw0123456789"}
+    given = {
+        "TANDEM_SECRET_KEY": "s" * 48,
+        "POSTGRES_PASSWORD": "pw0123456789",
+        "TANDEM_PUBLIC_BASE_URL": "https://tandem.example.com",
+    }
     monkeypatch.chdir(tmp_path)  # no .env file
     for key in list(os.environ):
         if key.startswith("TANDEM_"):
@@ -488,7 +492,11 @@ def test_the_readme_bootstrap_command_creates_an_admin(
     database swapped for a migrated SQLite file): an admin who can sign in."""
     _, words = readme_bootstrap_command()
     service = next(w for w in words[3:] if not w.startswith("-"))
-    given = {"TANDEM_SECRET_KEY": "s" * 48, "POSTGRES_PASSWORD": "pw0123456789"}
+    given = {
+        "TANDEM_SECRET_KEY": "s" * 48,
+        "POSTGRES_PASSWORD": "pw0123456789",
+        "TANDEM_PUBLIC_BASE_URL": "https://tandem.example.com",
+    }
     monkeypatch.chdir(tmp_path)
     for key in list(os.environ):
         if key.startswith("TANDEM_"):

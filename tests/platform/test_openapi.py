@@ -137,8 +137,9 @@ def test_path_parameters_are_resource_ids(spec):
     }
     assert names
     # Resources are `{<resource>_id}`; the only other path parameters are an ATS's
-    # (source, external id) pair and revision or version numbers.
-    others = {"source", "revision", "version", "token"}
+    # (source, external id) pair, revision or version numbers, and an occupation's SOC code
+    # (market data is keyed by the public classification, not by an id of ours).
+    others = {"source", "revision", "version", "token", "soc_code"}
     assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*_id", n) for n in names - others), names
 
 

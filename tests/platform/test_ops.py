@@ -37,7 +37,7 @@ async def test_metrics_need_the_token_when_one_is_set(make_app):
 
 
 async def test_metrics_are_off_in_production_without_a_token(make_app):
-    application = await make_app(env="production")
+    application = await make_app(env="production", public_base_url="https://tandem.example.com")
     async with asgi_client(application) as http:
         response = await http.get("/metrics")
     assert response.status_code == 404

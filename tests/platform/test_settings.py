@@ -59,7 +59,11 @@ def test_production_reads_the_environment(monkeypatch, tmp_path):
         settings()
     monkeypatch.setenv("TANDEM_SECRET_KEY", GOOD_SECRET)
     monkeypatch.setenv("TANDEM_DATABASE_URL", "postgres://u:p@db/tandem")
+    with pytest.raises(ConfigurationError, match="TANDEM_PUBLIC_BASE_URL"):
+        settings()
+    monkeypatch.setenv("TANDEM_PUBLIC_BASE_URL", "https://tandem.example.com/")
     loaded = settings()
+    assert loaded.public_base_url == "https://tandem.example.com"
     assert loaded.is_production
     assert loaded.resolved_secret_key == GOOD_SECRET
     assert loaded.resolved_database_url == "postgresql+asyncpg://u:p@db/tandem"
@@ -67,8 +71,20 @@ def test_production_reads_the_environment(monkeypatch, tmp_path):
 
 def test_production_rejects_a_short_secret(tmp_path):
     with pytest.raises(ConfigurationError, match="32"):
-        settings(env="production", data_dir=tmp_path, database_url=PG, secret_key="s" * 31)
-    ok = settings(env="production", data_dir=tmp_path, database_url=PG, secret_key=GOOD_SECRET)
+        settings(
+            env="production",
+            data_dir=tmp_path,
+            database_url=PG,
+            secret_key="s" * 31,
+            public_base_url="https://tandem.example.com",
+        )
+    ok = settings(
+        env="production",
+        data_dir=tmp_path,
+        database_url=PG,
+        secret_key=GOOD_SECRET,
+        public_base_url="https://tandem.example.com",
+    )
     assert ok.resolved_secret_key == GOOD_SECRET
     assert not (tmp_path / SECRET_FILE_NAME).exists()
 
@@ -113,3 +129,29 @@ def test_normalise_database_url(url, expected, tmp_path):
     configured = settings(data_dir=tmp_path, database_url=url, secret_key=GOOD_SECRET)
     assert configured.resolved_database_url == expected
     assert configured.uses_sqlite == expected.startswith("sqlite")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "tandem.example.com",
+        "ftp://tandem.example.com",
+        "https://",
+        "https://tandem.example.com/?next=x",
+        "https://tandem.example.com/#top",
+        "https://user:pw@tandem.example.com",
+    ],
+)
+def test_the_public_base_url_is_a_plain_http_base(value, tmp_path):
+    with pytest.raises(ValueError, match="base URL"):
+        settings(data_dir=tmp_path, public_base_url=value)
+    kept = settings(data_dir=tmp_path, public_base_url="https://example.com:8443/tandem/")
+    assert kept.public_base_url == "https://example.com:8443/tandem"
+
+
+@pytest.mark.parametrize("host", ["https://images.example.com", "images.example.com/x", "a b"])
+def test_image_hosts_are_plain_host_names(host, tmp_path):
+    with pytest.raises(ValueError, match="host name"):
+        settings(data_dir=tmp_path, image_hosts=[host])
+    kept = settings(data_dir=tmp_path, image_hosts=["Images.Example.com", "cdn.example.com:8443"])
+    assert kept.image_hosts == ["images.example.com", "cdn.example.com:8443"]

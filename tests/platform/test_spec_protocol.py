@@ -395,7 +395,7 @@ async def count(runtime: Runtime, model: type[Any]) -> int:
 NEW_USER = {"email": "casey@example.com", "full_name": "Casey Jones", "role": "interviewer"}
 
 
-@pytest.mark.parametrize("value", ["", " ", "not-a-uuid", uuid.uuid4().hex])
+@pytest.mark.parametrize("value", ["", " ", "not-a-uuid", "2d9e6138718941c7a3f22b393986d879"])
 async def test_a_malformed_on_behalf_of_from_a_person_is_a_422_and_writes_nothing(
     client, admin, runtime, value
 ):

@@ -67,14 +67,28 @@ async def start_app(app: FastAPI) -> Callable[[], Awaitable[None]]:
     return stop
 
 
+# The market data the migrations load (the shipped BLS table) stays: every test database has
+# it, as every real one does. Datasets a test imported go, and the shipped one is the default
+# again.
+MARKET_TABLES = ("market_benchmarks", "market_datasets")
+_RESET_MARKET_DATA = (
+    "DELETE FROM market_benchmarks WHERE dataset_id IN"
+    " (SELECT id FROM market_datasets WHERE NOT builtin)",
+    "DELETE FROM market_datasets WHERE NOT builtin",
+    "UPDATE market_datasets SET is_default = builtin WHERE is_default <> builtin",
+)
+
+
 async def empty_all_tables(runtime: Runtime) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in MARKET_TABLES]
     async with runtime.db.engine.begin() as conn:
         if runtime.db.is_sqlite:
             for table in tables:
                 await conn.execute(text(f'DELETE FROM "{table}"'))
         else:
             await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        for statement in _RESET_MARKET_DATA:
+            await conn.execute(text(statement))
 
 
 _PASSWORD_HASH: list[str] = []

@@ -17,6 +17,7 @@ from app.platform.runtime import Runtime
 from app.services.transcripts import analysis
 from app.services.transcripts.matching import matcher_for
 from app.services.transcripts.parsing import parse
+from app.services.transcripts.segments import Segment
 from tests.support.harness import MakeUser, asgi_client
 from tests.support.intakes import act
 from tests.support.transcripts import KNOWN_VTT, held_interview, put_transcript
@@ -48,7 +49,7 @@ def test_semantic_finds_the_paraphrase_the_lexical_engine_misses():
     )
     cues = parse(text.encode(), "text/vtt").cues
     segments = [
-        analysis.Segment(
+        Segment(
             i,
             c.start_ms,
             c.end_ms,

@@ -64,6 +64,7 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ),
     ("intakes", "change_status"): Permission(STAFF, "intakes:write"),
     ("intakes", "read_revisions"): Permission(EVERYONE, "intakes:read"),
+    ("intakes", "market_check"): Permission(EVERYONE, "intakes:read"),
     ("intake_comments", "list"): Permission(EVERYONE, "intakes:read"),
     ("intake_comments", "create"): Permission(EVERYONE, "intakes:write", requires_user=True),
     ("intake_comments", "update"): Permission(EVERYONE, "intakes:write", requires_user=True),
@@ -105,10 +106,13 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("transcripts", "write"): Permission(EVERYONE, "interviews:write"),
     ("transcripts", "search"): Permission(EVERYONE, "interviews:read"),
     ("coaching", "read"): Permission(EVERYONE, "insights:read"),
+    ("market", "read"): Permission(EVERYONE, "insights:read"),
+    ("market_datasets", "manage"): Permission(ADMIN, "insights:write"),
     ("imports", "create"): Permission(STAFF, "candidates:write"),
     ("imports", "read"): Permission(STAFF, "candidates:write"),
     ("audit_events", "list"): Permission(ADMIN, "audit:read"),
     ("events", "list"): Permission(ADMIN, "events:read"),
+    ("webhooks", "manage"): Permission(ADMIN, "webhooks:manage"),
 }
 
 

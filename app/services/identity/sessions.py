@@ -93,15 +93,17 @@ async def login(
     if any(ord(ch) < 32 for ch in email):
         email = ""  # no account has such an address; it fails like any unknown e-mail
     limiter = runtime.sign_in_limiter
-    await limiter.attempt(email, client_address)
-    row = await runtime.db.fetch_one(_SIGN_IN_USER, {"email": email})
-    # Verify even without a user (against a dummy hash) so timing does not reveal accounts.
-    verified = await anyio.to_thread.run_sync(
-        verify_password, row["password_hash"] if row else None, password
-    )
-    if row is None or not verified or not row["is_active"]:
-        log.info("sign-in failed", extra={"client_address": client_address})
-        raise Unauthorized(_BAD_LOGIN)
+    async with limiter.turn(email) as turn:
+        await turn.admit(client_address)
+        row = await runtime.db.fetch_one(_SIGN_IN_USER, {"email": email})
+        # Verify even without a user (against a dummy hash) so timing does not reveal accounts.
+        verified = await anyio.to_thread.run_sync(
+            verify_password, row["password_hash"] if row else None, password
+        )
+        if row is None or not verified or not row["is_active"]:
+            await turn.failed()
+            log.info("sign-in failed", extra={"client_address": client_address})
+            raise Unauthorized(_BAD_LOGIN)
     user = await session.get(User, row["id"])
     assert user is not None  # noqa: S101
     await limiter.succeeded(session, email, client_address)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.core.db import CompiledQuery, Database
-from app.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from app.core.errors import Conflict, FieldProblem, NotFound, Unauthorized, ValidationFailed
 from app.core.etag import require_match
 from app.core.pagination import CursorCodec, Keyset, ListQuery, PageRequest, PageResult
 from app.core.principal import Principal
@@ -205,6 +205,25 @@ async def _keep_an_admin(session: AsyncSession, leaving: User) -> None:
         raise Conflict("This is the last active admin; make someone else an admin first.")
 
 
+async def _end_session(runtime: Runtime, principal: Principal, reason: str) -> None:
+    """End the caller's own session (its own transaction: the request fails)."""
+    assert principal.user_id is not None  # noqa: S101
+    if principal.session_id is not None:
+        async with runtime.db.unit_of_work(write=True) as own:
+            await own.execute(
+                update(AuthSession)
+                .where(_auth_session.id == principal.session_id, _auth_session.revoked_at.is_(None))
+                .values(revoked_at=utcnow(), revoked_reason=reason)
+            )
+            record_audit(
+                own,
+                "auth.session_ended",
+                object_type="auth_session",
+                object_id=principal.session_id,
+            )
+    forget_user(runtime, principal.user_id)
+
+
 async def revoke_sessions(
     session: AsyncSession, user_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
 ) -> None:
@@ -258,9 +277,20 @@ async def change_password(
 ) -> None:
     """Change one's own password; other sessions end, this one stays signed in."""
     assert principal.user_id is not None  # noqa: S101
+    # Counted before the check, before this request's transaction starts (on SQLite our own
+    # write lock would block the count): a stolen session is not a password oracle.
+    limiter = runtime.sign_in_limiter
+    if not await limiter.password_attempt(str(principal.user_id)):
+        await _end_session(runtime, principal, "password_guessing")
+        raise Unauthorized(
+            "Too many wrong passwords: this session has ended. Sign in again.",
+            headers={"WWW-Authenticate": 'Bearer realm="tandem", error="invalid_token"'},
+        )
     user = await _load_for_update(session, principal.user_id)
     ok = await anyio.to_thread.run_sync(verify_password, user.password_hash, data.current_password)
-    if not ok:
+    if ok:
+        limiter.password_verified(session, str(principal.user_id))
+    else:
         raise ValidationFailed(
             "The current password is not correct.",
             errors=[FieldProblem("body.current_password", "is not correct", "wrong_password")],

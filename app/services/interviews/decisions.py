@@ -8,7 +8,15 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
-from app.core.errors import FieldProblem, Forbidden, InvalidState, ValidationFailed
+from app.core.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidState,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from app.core.etag import require_match
 from app.core.principal import Principal
 from app.models.candidates import Application, ApplicationStatus, RejectionReason
 from app.models.intakes import Intake
@@ -24,10 +32,31 @@ from app.services.pipeline import application_queries, applications
 
 
 async def decide(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID, body: DecisionCreate
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    body: DecisionCreate,
+    if_match: list[str] | None = None,
 ) -> ApplicationDecision:
-    """Record the debrief's decision and move the application to match it."""
+    """Record the debrief's decision and move the application to match it.
+
+    A decision names the stage it is about (`from_stage`) or carries `If-Match`: two people
+    deciding at once, or a client sending its decision twice, must not move the application
+    twice."""
     application, intake = await _load_for_decision(session, principal, application_id)
+    if body.from_stage is None and if_match is None:
+        raise PreconditionRequired(
+            "Name the stage this decision is about (`from_stage`, the application's current "
+            "stage) or send If-Match with the application's ETag."
+        )
+    if if_match is not None:
+        require_match(if_match, application.version)
+    if body.from_stage is not None and body.from_stage != application.stage:
+        raise Conflict(
+            f"The application is no longer at {body.from_stage!r}: that stage was decided "
+            "already or the application moved on.",
+            extensions={"current_stage": application.stage},
+        )
     _check_fields(body)
     from_stage, now = application.stage, utcnow()
     if (

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import utcnow
 from app.core.errors import FieldProblem, NotFound, ValidationFailed
 from app.core.principal import Principal
+from app.core.text import escape_markdown
 from app.models.base import table_of
 from app.models.candidates import Application, BriefingLink, Candidate
 from app.models.identity import User
@@ -196,10 +197,12 @@ async def briefing_for(
 
 
 @cache
-def _templates() -> Environment:
+def _templates(fmt: str) -> Environment:
+    # HTML is autoescaped; in Markdown every value is escaped by `finalize`.
     return Environment(
         loader=PackageLoader("app", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        finalize=escape_markdown if fmt == "markdown" else None,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
@@ -208,7 +211,7 @@ def _templates() -> Environment:
 def render(briefing: dict[str, Any], fmt: str) -> str:
     """The briefing as Markdown (`markdown`) or a mobile-friendly HTML page (`html`)."""
     name = "briefing.md.j2" if fmt == "markdown" else "briefing.html.j2"
-    return _templates().get_template(name).render(b=briefing)
+    return _templates(fmt).get_template(name).render(b=briefing)
 
 
 # --- Public links -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import AnyUrl
 from sqlalchemy import ColumnElement, String, bindparam, cast, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import CompiledQuery, Database
@@ -36,6 +37,7 @@ _member = table_of(IntakeTeamMember).c
 
 RESOURCE = "candidate"
 SUMMARY_FIELDS = (
+    "view",
     "id",
     "full_name",
     "headline",
@@ -116,7 +118,9 @@ def shape(principal: Principal, row: Mapping[str, Any]) -> dict[str, Any]:
         {"source": e["source"], "external_id": e["external_id"]} for e in values["external_ids"]
     ]
     if summary_only(principal):
+        values["view"] = "summary"
         return {key: values[key] for key in (*SUMMARY_FIELDS, "version")}
+    values["view"] = "full"
     return values
 
 
@@ -217,23 +221,39 @@ async def create_candidate(
     """
     existing_id = await _email_owner(session, data.email)
     if existing_id is not None:
-        if not merge:
-            raise Conflict(
-                "A candidate with this e-mail address exists already.",
-                extensions={"existing_id": str(existing_id)},
-            )
-        candidate = await _load(session, existing_id)
-        await merge_into(session, candidate, data)
-        return candidate, False
+        return await _existing(session, existing_id, data, merge=merge), False
     values = data.model_dump(exclude_none=True, exclude={"external_ids"})
     candidate = Candidate(**{field: _stored(field, value) for field, value in values.items()})
-    session.add(candidate)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(candidate)
+            await session.flush()
+    except IntegrityError:
+        # A concurrent request created a candidate with this e-mail after our check (on
+        # PostgreSQL our insert waited for its commit): answer as if it had come first.
+        existing_id = await _email_owner(session, data.email)
+        if existing_id is None:
+            raise
+        return await _existing(session, existing_id, data, merge=merge), False
     for ref in data.external_ids:
         await _link(session, candidate, ref.source, ref.external_id)
     await session.flush()
     record_event(session, "candidate.created", (RESOURCE, candidate.id), _payload(candidate))
     return candidate, True
+
+
+async def _existing(
+    session: AsyncSession, existing_id: uuid.UUID, data: CandidateCreate, *, merge: bool
+) -> Candidate:
+    """The candidate that has the e-mail already: a 409 naming it, or (merge) it filled in."""
+    if not merge:
+        raise Conflict(
+            "A candidate with this e-mail address exists already.",
+            extensions={"existing_id": str(existing_id)},
+        )
+    candidate = await _load(session, existing_id)
+    await merge_into(session, candidate, data)
+    return candidate
 
 
 def add_checked(

@@ -20,6 +20,7 @@ from app.core.db import Database
 from app.core.errors import NotFound
 from app.core.ids import new_id
 from app.core.principal import Principal
+from app.core.redaction import describe_exception
 from app.models.base import table_of
 from app.models.candidates import (
     Application,
@@ -123,7 +124,7 @@ async def _run_and_report(db: Database, import_id: uuid.UUID, snapshot: dict[str
             job = await session.get(ImportJob, import_id, with_for_update=True)
             if job is not None:
                 job.status, job.finished_at = ImportStatus.FAILED, utcnow()
-                job.failure = f"{type(exc).__name__}: {exc}"[:2000]
+                job.failure = describe_exception(exc)[:2000]
         return
     async with db.unit_of_work(write=True) as session:
         job = await session.get(ImportJob, import_id, with_for_update=True)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound
 from app.core.principal import Principal
+from app.core.text import escape_markdown
 from app.models.plans import InterviewPlan
 from app.services.plans.editing import may_read
 
@@ -37,10 +38,12 @@ WRAP_UP_MINUTES = 5
 
 
 @cache
-def _templates() -> Environment:
+def _templates(fmt: str) -> Environment:
+    # HTML is autoescaped; in Markdown every value is escaped by `finalize`.
     return Environment(
         loader=PackageLoader("app", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        finalize=escape_markdown if fmt == "markdown" else None,
         undefined=StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
@@ -117,7 +120,9 @@ def build_kit(plan_name: str, plan_version: int, stage: Any) -> dict[str, Any]:
 def render(kit: dict[str, Any], fmt: str) -> str:
     """The kit as Markdown (`markdown`) or printable HTML (`html`)."""
     return (
-        _templates().get_template(f"kit.{'md' if fmt == 'markdown' else 'html'}.j2").render(kit=kit)
+        _templates(fmt)
+        .get_template(f"kit.{'md' if fmt == 'markdown' else 'html'}.j2")
+        .render(kit=kit)
     )
 
 

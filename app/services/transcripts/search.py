@@ -20,7 +20,7 @@ from app.models.transcripts import Transcript, TranscriptSegment
 from app.services.identity.access import unrestricted
 from app.services.intakes.team import team_role
 from app.services.interviews.visibility import DECISION_ROLES
-from app.services.transcripts.analysis import seconds
+from app.services.transcripts.segments import seconds
 
 _segment = table_of(TranscriptSegment).c
 _transcript = table_of(Transcript).c

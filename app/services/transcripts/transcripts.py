@@ -30,6 +30,7 @@ from app.services.transcripts import analysis
 from app.services.transcripts.access import interview_for_media
 from app.services.transcripts.matching import matcher_for
 from app.services.transcripts.parsing import ParsedTranscript, parse
+from app.services.transcripts.segments import Segment, seconds
 
 _segment = table_of(TranscriptSegment).c
 _transcript = table_of(Transcript).c
@@ -110,13 +111,13 @@ async def stage_of(session: AsyncSession, interview: Interview) -> dict[str, Any
 
 def _segments_for_analysis(
     rows: list[dict[str, Any]], speakers: list[dict[str, Any]]
-) -> list[analysis.Segment]:
+) -> list[Segment]:
     by_label = {s["label"]: s for s in speakers}
     out = []
     for row in rows:
         who = by_label.get(row["speaker"], {})
         out.append(
-            analysis.Segment(
+            Segment(
                 position=row["position"],
                 start_ms=row["start_ms"],
                 end_ms=row["end_ms"],
@@ -212,30 +213,15 @@ async def store(
     application = await session.get(Application, interview.application_id)
     assert application is not None  # noqa: S101
     candidate = await session.get(Candidate, application.candidate_id)
-    transcript = await transcript_of(session, interview.id)
-    created = transcript is None
-    if transcript is None:
-        transcript = Transcript(
-            interview_id=interview.id,
-            intake_id=interview.intake_id,
-            application_id=interview.application_id,
-            candidate_id=application.candidate_id,
-            source_format=parsed.source_format,
-        )
-        session.add(transcript)
-        kept: dict[str, dict[str, Any]] = {}
-    else:
-        kept = {s["label"]: s for s in transcript.speakers}
-        await session.execute(
-            delete(TranscriptSegment).where(_segment.transcript_id == transcript.id)
-        )
+    transcript, kept = await _fresh_transcript(session, interview, application, parsed)
+    created = kept is None
     rows = _rows_of(parsed)
     labels = list(dict.fromkeys(row["speaker"] for row in rows))
     transcript.speakers = auto_speakers(
         labels,
         candidate.full_name if candidate else "",
         await panel_names(session, interview.id),
-        kept,
+        kept or {},
     )
     transcript.source_format, transcript.timed = parsed.source_format, parsed.timed
     transcript.segment_count = len(rows)
@@ -263,6 +249,26 @@ async def store(
         },
     )
     return transcript, created
+
+
+async def _fresh_transcript(
+    session: AsyncSession, interview: Interview, application: Application, parsed: ParsedTranscript
+) -> tuple[Transcript, dict[str, dict[str, Any]] | None]:
+    """The interview's transcript emptied of its segments (a new one if none); the speaker
+    map it had, by label (None for a new transcript)."""
+    transcript = await transcript_of(session, interview.id)
+    if transcript is None:
+        transcript = Transcript(
+            interview_id=interview.id,
+            intake_id=interview.intake_id,
+            application_id=interview.application_id,
+            candidate_id=application.candidate_id,
+            source_format=parsed.source_format,
+        )
+        session.add(transcript)
+        return transcript, None
+    await session.execute(delete(TranscriptSegment).where(_segment.transcript_id == transcript.id))
+    return transcript, {s["label"]: s for s in transcript.speakers}
 
 
 async def get_transcript(
@@ -334,8 +340,8 @@ def read_model(transcript: Transcript, rows: list[dict[str, Any]]) -> dict[str, 
     segments = [
         {
             "position": r["position"],
-            "start": analysis.seconds(r["start_ms"]),
-            "end": analysis.seconds(r["end_ms"]),
+            "start": seconds(r["start_ms"]),
+            "end": seconds(r["end_ms"]),
             "speaker": r["speaker"],
             "side": by_label.get(r["speaker"], {}).get("side", "unknown"),
             "user_id": by_label.get(r["speaker"], {}).get("user_id"),
@@ -350,7 +356,7 @@ def read_model(transcript: Transcript, rows: list[dict[str, Any]]) -> dict[str, 
         "source_format": transcript.source_format,
         "timed": transcript.timed,
         "segment_count": transcript.segment_count,
-        "duration": analysis.seconds(transcript.duration_ms),
+        "duration": seconds(transcript.duration_ms),
         "speakers": transcript.speakers,
         "engine": transcript.engine,
         "analysed_at": transcript.analysed_at,

@@ -1,0 +1,1 @@
+"""Events out: the event catalogue, the change feed, webhook subscriptions and deliveries."""

@@ -1,0 +1,1 @@
+"""Market data: benchmark datasets, occupation search and suggestions, the intake market check."""
