@@ -222,9 +222,12 @@ def _problem_schemas() -> dict[str, Any]:
 def build_openapi(
     application: FastAPI,
     webhooks: Callable[[], tuple[dict[str, Any], dict[str, Any]]] | None = None,
+    *,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
     """The spec, generated once: FastAPI's, plus the protocol every route follows, and the
-    `webhooks` section (with its schemas) that `webhooks` returns."""
+    `webhooks` section (with its schemas) that `webhooks` returns. `servers` names
+    `base_url` (the public base URL setting) when there is one, else this server ("/")."""
     if application.openapi_schema:
         return application.openapi_schema
     schema = get_openapi(
@@ -233,7 +236,7 @@ def build_openapi(
         description=application.description,
         routes=application.routes,
         tags=TAGS,
-        servers=SERVERS,
+        servers=[{"url": base_url, "description": "This deployment"}] if base_url else SERVERS,
     )
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})

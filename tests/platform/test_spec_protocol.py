@@ -339,9 +339,18 @@ def test_every_tag_is_declared_with_a_description(spec):
         assert name in declared
 
 
-def test_servers_are_declared(spec):
+def test_servers_are_declared(spec, tmp_path):
     assert spec["servers"] == [
         {"url": "/", "description": "This server (paths are absolute from its root)"}
+    ]
+    settings = make_settings(
+        f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+        tmp_path,
+        public_base_url="https://tandem.example.com",
+    )
+    deployed = create_app(settings, background=False).openapi()
+    assert deployed["servers"] == [
+        {"url": "https://tandem.example.com", "description": "This deployment"}
     ]
 
 
