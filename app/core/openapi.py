@@ -176,9 +176,12 @@ def _add_headers(op: _Operation) -> None:
         if code in (429, 503):
             names.append("Retry-After")
         if 200 <= code < 300:
-            if _sends_etag(op.route) and code != 204:
+            # A 202 accepts work for later: its body is not the resource's representation.
+            if _sends_etag(op.route) and code not in (202, 204):
                 names.append("ETag")
-            if code in (201, 202) and (_sends_etag(op.route) or code == 202):
+            # A creation names its resource; so does a job accepted on a collection (an
+            # import), but not an action accepted on one object (a webhook test).
+            if (code == 201 and _sends_etag(op.route)) or (code == 202 and not op.path_parameters):
                 names.append("Location")
             if _is_list(op.route):
                 names.append("Link")

@@ -665,3 +665,25 @@ async def test_creations_answer_the_documented_location_and_etag(client, make_us
     assert_documented(
         live_spec, "PATCH", "/api/v1/intakes/{intake_id}/comments/{comment_id}", edited
     )
+
+
+async def test_webhook_answers_carry_the_documented_headers(make_app, admin, live_spec):
+    hooks = await make_app(webhook_allowed_hosts=["127.0.0.1"])
+    async with asgi_client(hooks) as http:
+        created = await http.post(
+            "/api/v1/webhooks",
+            headers=admin.headers,
+            json={"url": "http://127.0.0.1:18199/h", "event_types": ["*"]},
+        )
+        assert created.status_code == 201, created.text
+        assert {"location", "etag"} <= set(created.headers)
+        assert_documented(live_spec, "POST", "/api/v1/webhooks", created)
+        one = "/api/v1/webhooks/{webhook_id}"
+        read = await http.get(created.headers["location"], headers=admin.headers)
+        assert "etag" in read.headers
+        assert_documented(live_spec, "GET", one, read)
+        tested = await http.post(f"{created.headers['location']}/test", headers=admin.headers)
+        assert tested.status_code == 202, tested.text
+        assert_documented(live_spec, "POST", f"{one}/test", tested)
+        documented = live_spec["paths"][f"{one}/test"]["post"]["responses"]["202"]
+        assert "Location" not in documented["headers"]
