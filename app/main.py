@@ -205,7 +205,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     application.include_router(public.router)
     _install_docs(application)
     application.openapi = with_examples(  # type: ignore[method-assign]
-        lambda: build_openapi(application, webhooks_section)
+        lambda: build_openapi(application, webhooks_section, base_url=settings.public_base_url)
     )
     _add_middleware(application, settings, runtime)
     return application

@@ -85,6 +85,8 @@ class _Operation:
         self.authenticated = _marked(route.dependant, "authenticates")
         self.database = self.authenticated or _marked(route.dependant, "uses_database")
         self.if_match_required = _marked(route.dependant, "if_match_required")
+        self.if_match = self.header("If-Match") is not None
+        self.idempotent = self.header("Idempotency-Key") is not None
 
     def header(self, name: str) -> dict[str, Any] | None:
         return next(
@@ -113,11 +115,11 @@ class _Operation:
             statuses |= {400, 413, 415}
         if self.path_parameters and not self.creates_by_put:
             statuses.add(404)
-        if self.header("If-Match") is not None:
+        if self.if_match:
             statuses.add(412)
             if self.if_match_required:
                 statuses.add(428)
-        if self.header("Idempotency-Key") is not None:
+        if self.idempotent:
             statuses |= {409, 422}
         if self.authenticated:
             statuses |= {401, 403, 429}
@@ -143,7 +145,7 @@ def _share_header_parameters(op: _Operation) -> None:
             (plain,) = (v for v in variants if v != {"type": "null"})
             parameter["schema"] = {
                 **plain,
-                **{k: v for k, v in schema.items() if k not in ("anyOf", "title")},
+                **{k: v for k, v in schema.items() if k not in ("anyOf", "title", "description")},
             }
     if op.authenticated:
         op.parameters.append({"$ref": "#/components/parameters/OnBehalfOf"})
@@ -167,7 +169,6 @@ def _add_problems(op: _Operation) -> None:
 
 def _add_headers(op: _Operation) -> None:
     """The headers of the route's own responses (the shared problem responses have theirs)."""
-    idempotent = op.header("Idempotency-Key") is not None
     for status, response in op.operation["responses"].items():
         if "$ref" in response:
             continue
@@ -178,13 +179,16 @@ def _add_headers(op: _Operation) -> None:
         if code in (429, 503):
             names.append("Retry-After")
         if 200 <= code < 300:
-            if _sends_etag(op.route) and code != 204:
+            # A 202 accepts work for later: its body is not the resource's representation.
+            if _sends_etag(op.route) and code not in (202, 204):
                 names.append("ETag")
-            if code in (201, 202) and (_sends_etag(op.route) or code == 202):
+            # A creation names its resource; so does a job accepted on a collection (an
+            # import), but not an action accepted on one object (a webhook test).
+            if (code == 201 and _sends_etag(op.route)) or (code == 202 and not op.path_parameters):
                 names.append("Location")
             if _is_list(op.route):
                 names.append("Link")
-            if idempotent:
+            if op.idempotent:
                 names.append("Idempotent-Replayed")
         headers = response.setdefault("headers", {})
         for name in names:
@@ -224,9 +228,12 @@ def _problem_schemas() -> dict[str, Any]:
 def build_openapi(
     application: FastAPI,
     webhooks: Callable[[], tuple[dict[str, Any], dict[str, Any]]] | None = None,
+    *,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
     """The spec, generated once: FastAPI's, plus the protocol every route follows, and the
-    `webhooks` section (with its schemas) that `webhooks` returns."""
+    `webhooks` section (with its schemas) that `webhooks` returns. `servers` names
+    `base_url` (the public base URL setting) when there is one, else this server ("/")."""
     if application.openapi_schema:
         return application.openapi_schema
     schema = get_openapi(
@@ -235,7 +242,7 @@ def build_openapi(
         description=application.description,
         routes=application.routes,
         tags=TAGS,
-        servers=SERVERS,
+        servers=[{"url": base_url, "description": "This deployment"}] if base_url else SERVERS,
     )
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})

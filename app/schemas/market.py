@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +46,8 @@ class DatasetRowErrors(BaseModel):
 
 class MarketDatasetRead(DatasetSummary):
     """A benchmark dataset: the shipped BLS table or an organisation's own import."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     is_default: bool
     builtin: bool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -37,6 +38,8 @@ class WebhookUpdate(BaseModel):
 
 class WebhookRead(BaseModel):
     """A subscription (its secret is never shown again after creation or rotation)."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -72,6 +75,8 @@ class WebhookRotate(BaseModel):
 
 class WebhookSecret(BaseModel):
     """The new secret (shown once) and until when the previous one still signs."""
+
+    sends_etag: ClassVar[bool] = True  # responses carry its ETag (OpenAPI)
 
     secret: str
     previous_secret_expires_at: datetime | None
