@@ -279,6 +279,54 @@ async def applications_get_briefing(
     return Response(briefings.render(briefing, chosen), media_type=media)
 
 
+BRIEFING_TEXT = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+StageQuery = Annotated[str | None, Query(max_length=64, description="A plan stage id.")]
+
+
+@router.get(
+    "/{application_id}/briefing.md",
+    response_class=Response,
+    responses={
+        **problem_openapi_responses(404),
+        200: text_response("The briefing as Markdown.", "text/markdown"),
+    },
+)
+async def applications_get_briefing_markdown(
+    application_id: uuid.UUID,
+    principal: Annotated[Principal, require("applications", "read")],
+    session: SessionDep,
+    stage: StageQuery = None,
+) -> Response:
+    """The candidate's prep pack for a stage, as Markdown.
+
+    The same briefing as `applications_get_briefing` with `format=markdown`, as an operation
+    of its own so that generated clients read it as text."""
+    briefing = await briefings.briefing_for(session, principal, application_id, stage)
+    return Response(briefings.render(briefing, "markdown"), media_type=BRIEFING_TEXT["markdown"])
+
+
+@router.get(
+    "/{application_id}/briefing.html",
+    response_class=Response,
+    responses={
+        **problem_openapi_responses(404),
+        200: text_response("The briefing as HTML.", "text/html"),
+    },
+)
+async def applications_get_briefing_html(
+    application_id: uuid.UUID,
+    principal: Annotated[Principal, require("applications", "read")],
+    session: SessionDep,
+    stage: StageQuery = None,
+) -> Response:
+    """The candidate's prep pack for a stage, as HTML.
+
+    The same briefing as `applications_get_briefing` with `format=html`, as an operation of
+    its own so that generated clients read it as text."""
+    briefing = await briefings.briefing_for(session, principal, application_id, stage)
+    return Response(briefings.render(briefing, "html"), media_type=BRIEFING_TEXT["html"])
+
+
 @router.post(
     "/{application_id}/briefing/share",
     status_code=201,

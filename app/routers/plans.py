@@ -188,6 +188,52 @@ async def interview_plans_get_kit(
     return Response(kits.render(kit, chosen), media_type=media)
 
 
+TEXT_MEDIA = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+async def _kit_text(
+    session: SessionDep, principal: Principal, plan_id: uuid.UUID, stage_id: uuid.UUID, fmt: str
+) -> Response:
+    kit = await kits.get_kit(session, principal, plan_id, stage_id)
+    return Response(kits.render(kit, fmt), media_type=TEXT_MEDIA[fmt])
+
+
+@router.get(
+    "/{plan_id}/stages/{stage_id}/kit.md",
+    response_class=Response,
+    responses={**_NOT_FOUND, 200: text_response("The kit as Markdown.", "text/markdown")},
+)
+async def interview_plans_get_kit_markdown(
+    plan_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    principal: Annotated[Principal, require("interview_plans", "get_kit")],
+    session: SessionDep,
+) -> Response:
+    """A stage's interviewer kit as Markdown.
+
+    The same kit as `interview_plans_get_kit` with `format=markdown`, as an operation of its
+    own so that generated clients read it as text."""
+    return await _kit_text(session, principal, plan_id, stage_id, "markdown")
+
+
+@router.get(
+    "/{plan_id}/stages/{stage_id}/kit.html",
+    response_class=Response,
+    responses={**_NOT_FOUND, 200: text_response("The kit as printable HTML.", "text/html")},
+)
+async def interview_plans_get_kit_html(
+    plan_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    principal: Annotated[Principal, require("interview_plans", "get_kit")],
+    session: SessionDep,
+) -> Response:
+    """A stage's interviewer kit as printable HTML.
+
+    The same kit as `interview_plans_get_kit` with `format=html`, as an operation of its own
+    so that generated clients read it as text."""
+    return await _kit_text(session, principal, plan_id, stage_id, "html")
+
+
 @router.get("/{plan_id}/readiness", response_model=PlanReadiness, responses=_NOT_FOUND)
 async def interview_plans_get_readiness(
     plan_id: uuid.UUID,

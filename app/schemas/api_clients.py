@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.pagination import Page
 from app.core.scopes import KNOWN_SCOPES
 from app.schemas.common import STRICT_INPUT, Name
+
+# A scope an API key may carry: a closed set, documented as an enum.
+Scope = Annotated[str, Field(json_schema_extra={"enum": sorted(KNOWN_SCOPES)})]
 
 
 def _check_scopes(scopes: list[str] | None) -> list[str] | None:
@@ -28,7 +31,7 @@ class ApiClientCreate(BaseModel):
     model_config = STRICT_INPUT
 
     name: Name = Field(examples=["Greenhouse sync"])
-    scopes: list[str] = Field(
+    scopes: list[Scope] = Field(
         min_length=1,
         examples=[["candidates:write", "evaluations:read", "webhooks:manage"]],
         description="`<family>:read|write` per resource family, `audit:read`, "
@@ -44,7 +47,7 @@ class ApiClientUpdate(BaseModel):
     model_config = STRICT_INPUT
 
     name: Name | None = None
-    scopes: list[str] | None = Field(default=None, min_length=1)
+    scopes: list[Scope] | None = Field(default=None, min_length=1)
 
     _scopes = field_validator("scopes")(_check_scopes)
 
@@ -59,7 +62,7 @@ class ApiClientRead(BaseModel):
     id: uuid.UUID
     name: str
     key_prefix: str = Field(description="The first characters of the key, to recognise it.")
-    scopes: list[str]
+    scopes: list[Scope]
     created_by_id: uuid.UUID | None
     last_used_at: datetime | None
     revoked_at: datetime | None

@@ -84,13 +84,32 @@ def read_operations(spec: dict[str, Any], ids: dict[str, str]) -> list[dict[str,
             if p["in"] == "query" and p.get("required")
         }
         ok = operation["responses"].get("200", {}).get("content", {})
-        out.append(
-            {
-                "operation_id": operation["operationId"],
-                "path": path,
-                "params": path_params,
-                "query": query,
-                "media": sorted(ok),
-            }
-        )
+        read = {
+            "operation_id": operation["operationId"],
+            "path": path,
+            "params": path_params,
+            "query": query,
+            "media": sorted(ok),
+        }
+        out.append(read)
+        out += _format_variants(read, declared)
+    return out
+
+
+def _format_variants(read: dict[str, Any], declared: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One more read per text value of a `format` query parameter (Markdown, HTML), whose
+    answer is that media type alone."""
+    media = {"markdown": "text/markdown", "html": "text/html"}
+    out = []
+    for parameter in declared:
+        schema = parameter.get("schema", {})
+        values = schema.get("enum") or [
+            v for s in schema.get("anyOf", []) for v in s.get("enum", [])
+        ]
+        if parameter["name"] != "format":
+            continue
+        for value in values:
+            if value in media and media[value] in read["media"]:
+                query = {**read["query"], "format": value}
+                out.append({**read, "query": query, "media": [media[value]]})
     return out

@@ -224,6 +224,14 @@ async def test_markdown_and_html_by_accept_or_format(client, make_user: MakeUser
     assert forced.headers["content-type"].startswith("text/markdown")
     assert forced.text == markdown.text
     assert as_json.headers["content-type"].startswith("application/json")
+    # The text variants are operations of their own too (generated clients read them as text).
+    for suffix, chosen in (("md", markdown), ("html", html)):
+        own = await act(client, setting.recruiter, "GET", f"{url}.{suffix}", params=stage)
+        assert own.status_code == 200, own.text
+        assert (own.headers["content-type"], own.text) == (
+            chosen.headers["content-type"],
+            chosen.text,
+        )
     assert markdown.text.startswith("# Your interview: Technical interview")
     assert "<h1>" in html.text
     for text in (markdown.text, html.text):

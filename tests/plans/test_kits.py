@@ -181,6 +181,15 @@ async def test_the_format_parameter_overrides_accept(client, make_user: MakeUser
         assert response.headers["content-type"].startswith(media), (fmt, accept)
     plain = await act(client, recruiter, "GET", url, headers={"Accept": "application/json"})
     assert plain.json()["stage"]["name"] == "Technical deep dive"
+    # The text variants are operations of their own too (generated clients read them as text).
+    for fmt, suffix in (("markdown", "md"), ("html", "html")):
+        chosen = await act(client, recruiter, "GET", url, params={"format": fmt})
+        own = await act(client, recruiter, "GET", f"{url}.{suffix}")
+        assert own.status_code == 200, own.text
+        assert (own.headers["content-type"], own.text) == (
+            chosen.headers["content-type"],
+            chosen.text,
+        )
     bad = await act(client, recruiter, "GET", url, params={"format": "pdf"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["location"] == "query.format"

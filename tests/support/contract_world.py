@@ -24,7 +24,16 @@ from app.services.identity.auth import ACCESS_USE
 from tests.support.harness import TEST_SECRET
 from tests.support.transcripts import consent_body, wav_bytes
 
-PRINCIPALS = ("admin", "recruiter", "hiring_manager", "interviewer", "api_client")
+# The four roles, the demo integration's key, and that key acting for the interviewer (whose
+# answers take the interviewer's shapes).
+PRINCIPALS = (
+    "admin",
+    "recruiter",
+    "hiring_manager",
+    "interviewer",
+    "api_client",
+    "api_client_for_interviewer",
+)
 API = "/api/v1"
 _user = table_of(User).c
 
@@ -41,9 +50,13 @@ class World:
 
     async def headers(self, principal: str) -> dict[str, str]:
         """Credentials for one of PRINCIPALS: a fresh session for a person (a write such as
-        sign-out may have ended the previous one), the demo integration's key otherwise."""
+        sign-out may have ended the previous one), the demo integration's key otherwise
+        (with `On-Behalf-Of` when it acts for the interviewer)."""
         if principal == "api_client":
             return {"Authorization": f"Bearer {self.api_key}"}
+        if principal == "api_client_for_interviewer":
+            interviewer = str(self.users["interviewer"])
+            return {"Authorization": f"Bearer {self.api_key}", "On-Behalf-Of": interviewer}
         auth = AuthSession(user_id=self.users[principal])
         async with self.runtime.db.unit_of_work(write=True) as session:
             session.add(auth)
