@@ -9,8 +9,10 @@ between a data layer that costs nothing and one that costs half the throughput.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -92,7 +94,7 @@ class Database:
         if self.is_sqlite:
             database = make_url(self.url).database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite_files(Path(database), s.data_dir)
             engine = create_async_engine(
                 self.url,
                 pool_size=s.db_pool_size,
@@ -226,6 +228,27 @@ class Database:
             result = await conn.execute(query.statement, dict(params))
             rows: Sequence[Mapping[str, Any]] = result.mappings().all()
             return rows
+
+
+def _private_sqlite_files(database: Path, data_dir: Path) -> None:
+    """The database, its WAL and shared-memory files are the owner's alone (0600), in an
+    owner-only data directory (0700). SQLite gives the WAL the database file's mode, so the
+    file is created 0600 before SQLite opens it."""
+    folder = database.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # a directory someone else owns keeps its mode
+        if folder.resolve() == data_dir.resolve():
+            os.chmod(folder, 0o700)
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in (
+        database,
+        database.with_name(database.name + "-wal"),
+        database.with_name(database.name + "-shm"),
+    ):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
 
 
 async def _init_asyncpg_connection(conn: asyncpg.Connection) -> None:

@@ -12,6 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
@@ -125,6 +126,7 @@ async def _run_and_report(db: Database, import_id: uuid.UUID, snapshot: dict[str
             if job is not None:
                 job.status, job.finished_at = ImportStatus.FAILED, utcnow()
                 job.failure = describe_exception(exc)[:2000]
+        await _discard_upload(db, snapshot["key"])
         return
     async with db.unit_of_work(write=True) as session:
         job = await session.get(ImportJob, import_id, with_for_update=True)
@@ -143,6 +145,19 @@ async def _run_and_report(db: Database, import_id: uuid.UUID, snapshot: dict[str
                 "errors": job.error_count,
             },
         )
+    await _discard_upload(db, snapshot["key"])
+
+
+async def _discard_upload(db: Database, key: str) -> None:
+    """Delete the uploaded file once its import has ended: the report keeps what the user
+    needs, and a file of personal data is not kept longer than it is used."""
+    try:
+        if Path(key).is_absolute():  # uploads stored before the storage backends
+            await anyio.Path(key).unlink(missing_ok=True)
+        else:
+            await storage_for(db.settings).delete(key)
+    except Exception:  # the import's result stands; a leftover file is only logged
+        log.warning("could not delete an import's upload", exc_info=True)
 
 
 async def _process(db: Database, import_id: uuid.UUID, snapshot: dict[str, Any]) -> int:
