@@ -76,6 +76,20 @@ class CompiledQuery:
         return [params[n] if n in params else self._constants[n] for n in sql_names]
 
 
+# A pooled connection that the server dropped while it sat idle: when PostgreSQL shuts down
+# it sends each backend's client a FATAL error, and asyncpg, receiving an error while idle,
+# leaves the connection in its error-consuming state until the socket's close is processed.
+# A read that takes such a connection in between fails with InternalClientError ("cannot
+# switch to state 12; another operation (2) is in progress"); the pool then discards it. A
+# read is safe to repeat, so it is tried again on another (or a new) connection; if the
+# database is really gone, the last failure is answered 503 like any outage.
+_STALE_CONNECTION = (
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+_READ_ATTEMPTS = 3
+
+
 class Database:
     """Owns the engines and pools for one database URL."""
 
@@ -206,10 +220,14 @@ class Database:
     ) -> Mapping[str, Any] | None:
         """Run a compiled read outside any request transaction; the first row or None."""
         if self._pg_pool is not None:
-            record: Mapping[str, Any] | None = await self._pg_pool.fetchrow(
-                query.postgres()[0], *query.arguments(params)
-            )
-            return record
+            sql, args = query.postgres()[0], query.arguments(params)
+            for attempt in range(1, _READ_ATTEMPTS + 1):
+                try:
+                    record: Mapping[str, Any] | None = await self._pg_pool.fetchrow(sql, *args)
+                    return record
+                except _STALE_CONNECTION:
+                    if attempt == _READ_ATTEMPTS:
+                        raise
         async with self.engine.connect() as conn:
             result = await conn.execute(query.statement, dict(params))
             row: Mapping[str, Any] | None = result.mappings().first()
@@ -220,10 +238,14 @@ class Database:
     ) -> Sequence[Mapping[str, Any]]:
         """Run a compiled read outside any request transaction; every row."""
         if self._pg_pool is not None:
-            records: Sequence[Mapping[str, Any]] = await self._pg_pool.fetch(
-                query.postgres()[0], *query.arguments(params)
-            )
-            return records
+            sql, args = query.postgres()[0], query.arguments(params)
+            for attempt in range(1, _READ_ATTEMPTS + 1):
+                try:
+                    records: Sequence[Mapping[str, Any]] = await self._pg_pool.fetch(sql, *args)
+                    return records
+                except _STALE_CONNECTION:
+                    if attempt == _READ_ATTEMPTS:
+                        raise
         async with self.engine.connect() as conn:
             result = await conn.execute(query.statement, dict(params))
             rows: Sequence[Mapping[str, Any]] = result.mappings().all()
