@@ -53,11 +53,11 @@ async def test_an_import_upload_is_deleted_once_processed(
     )
     assert started.status_code == 202, started.text
     root = runtime.settings.resolved_storage_dir
-    uploads = [p for p in root.rglob("*") if p.is_file()]
-    assert uploads  # stored until the worker runs
-    for path in uploads:
-        assert mode(path) == 0o600
+    import_id = started.json()["id"]
+    [stored] = [p for p in root.rglob(f"{import_id}*") if p.is_file()]  # until the worker runs
+    assert mode(stored) == 0o600
+    assert mode(stored.parent) == 0o700
     await Worker(runtime).run_until_idle()
-    report = await client.get(f"/api/v1/imports/{started.json()['id']}", headers=recruiter.headers)
+    report = await client.get(f"/api/v1/imports/{import_id}", headers=recruiter.headers)
     assert report.json()["status"] == "completed", report.text
-    assert [p for p in root.rglob("*") if p.is_file()] == []
+    assert not stored.exists()
