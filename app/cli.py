@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,9 @@ from app.core.logging import configure_logging
 
 
 def _settings() -> Settings:
+    # Whatever a command writes (the SQLite database and its WAL, uploads, the generated
+    # secret) is for this service alone: owner-only files and directories.
+    os.umask(0o077)
     try:
         return Settings()
     except (ConfigurationError, ValidationError) as exc:

@@ -15,7 +15,7 @@ from app.core.pagination import CursorCodec, PageRequest
 from app.services.identity.users import _USER_BY_ID, USERS
 from app.services.intakes.queries import _BY_ID as _INTAKE_BY_ID
 from app.services.pipeline.application_queries import APPLICATIONS
-from app.services.pipeline.candidates import _BY_ID as _CANDIDATE_BY_ID
+from app.services.pipeline.candidate_queries import _BY_ID as _CANDIDATE_BY_ID
 
 DSN = os.environ["BENCH_RAW_DSN"]
 GET_SQL, _ = _USER_BY_ID.postgres()

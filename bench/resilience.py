@@ -29,7 +29,7 @@ import httpx
 
 from bench.run import PYTHON, ROOT, _prepare_database, _start, _stop, _wait_ready
 
-PORT = 8811
+PORT = int(os.environ.get("BENCH_PORT", "8811"))
 BASE = f"http://127.0.0.1:{PORT}"
 ADMIN_EMAIL = "resilience-admin@bench.example"
 ADMIN_PASSWORD = "resilience-check-password-7"  # a throwaway local account
@@ -169,12 +169,17 @@ def _cluster_version() -> str:
 async def pg_restart(seconds: int, clients: int) -> bool:
     url = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/tandem_bench")
     await _prepare_database(url)
-    env = _env(TANDEM_ENV="production", TANDEM_DATABASE_URL=url, TANDEM_DATA_DIR=tempfile.mkdtemp())
+    env = _env(
+        TANDEM_ENV="production",
+        TANDEM_DATABASE_URL=url,
+        TANDEM_DATA_DIR=tempfile.mkdtemp(),
+        TANDEM_PUBLIC_BASE_URL=BASE,
+    )
     _create_admin(env)
     server = _start([PYTHON, "-m", "app.cli", "serve", "--no-migrate", "--port", str(PORT)], env)
     seen: Counter[str] = Counter()
     log: list[tuple[float, int]] = []
-    cluster = _cluster_version()
+    cluster = "" if os.environ.get("BENCH_PG_RESTART") else _cluster_version()
     try:
         _wait_ready(f"{BASE}/livez")
         async with httpx.AsyncClient(base_url=BASE, timeout=30) as http:
@@ -184,10 +189,17 @@ async def pg_restart(seconds: int, clients: int) -> bool:
             async def restart() -> tuple[float, float]:
                 await asyncio.sleep(seconds / 3)
                 began = time.monotonic()
+                # BENCH_PG_RESTART: a shell command restarting the server of BENCH_DATABASE_URL
+                # (e.g. `pg_ctl -D <dir> restart` for a private cluster); default: the
+                # machine's cluster.
+                command = os.environ.get("BENCH_PG_RESTART")
                 await asyncio.to_thread(
                     subprocess.run,
-                    ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart"],
+                    command
+                    or ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart"],
+                    shell=bool(command),
                     check=True,
+                    stdout=subprocess.DEVNULL,
                 )
                 return began, time.monotonic()
 
@@ -200,6 +212,7 @@ async def pg_restart(seconds: int, clients: int) -> bool:
         _stop(server)
     first_ok_after = next((t for t, status in log if t > back and status == 200), None)
     print(f"PostgreSQL restarted under load ({clients} readers, {max(1, clients // 4)} writers):")
+    print(f"  server log                   {getattr(server, 'log_path', '-')}")
     ok = _report(seen)
     print(f"  restart took                 {back - began:.1f} s")
     if first_ok_after is None:

@@ -58,6 +58,7 @@ def _env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         TANDEM_ENV="production",
+        TANDEM_PUBLIC_BASE_URL="http://127.0.0.1",
         TANDEM_DATABASE_URL=database_url,
         TANDEM_SECRET_KEY=SECRET,
         TANDEM_RATE_LIMIT_PER_MINUTE="100000000",
@@ -408,9 +409,14 @@ def _drive(
 
 
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    # The server's stderr goes to a file: a pipe nobody reads fills up and stalls the server.
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the process
+        prefix="tandem-bench-", suffix=".log", delete=False
     )
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
+    process.log_path = log.name  # type: ignore[attr-defined]
+    return process
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

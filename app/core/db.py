@@ -9,8 +9,10 @@ between a data layer that costs nothing and one that costs half the throughput.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -73,6 +75,20 @@ class CompiledQuery:
         return [params[n] if n in params else self._constants[n] for n in sql_names]
 
 
+# A pooled connection that the server dropped while it sat idle: when PostgreSQL shuts down
+# it sends each backend's client a FATAL error, and asyncpg, receiving an error while idle,
+# leaves the connection in its error-consuming state until the socket's close is processed.
+# A read that takes such a connection in between fails with InternalClientError ("cannot
+# switch to state 12; another operation (2) is in progress"); the pool then discards it. A
+# read is safe to repeat, so it is tried again on another (or a new) connection; if the
+# database is really gone, the last failure is answered 503 like any outage.
+_STALE_CONNECTION = (
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+_READ_ATTEMPTS = 3
+
+
 class Database:
     """Owns the engines and pools for one database URL."""
 
@@ -91,7 +107,7 @@ class Database:
         if self.is_sqlite:
             database = make_url(self.url).database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite_files(Path(database), s.data_dir)
             engine = create_async_engine(
                 self.url,
                 pool_size=s.db_pool_size,
@@ -203,10 +219,14 @@ class Database:
     ) -> Mapping[str, Any] | None:
         """Run a compiled read outside any request transaction; the first row or None."""
         if self._pg_pool is not None:
-            record: Mapping[str, Any] | None = await self._pg_pool.fetchrow(
-                query.postgres()[0], *query.arguments(params)
-            )
-            return record
+            sql, args = query.postgres()[0], query.arguments(params)
+            for attempt in range(1, _READ_ATTEMPTS + 1):
+                try:
+                    record: Mapping[str, Any] | None = await self._pg_pool.fetchrow(sql, *args)
+                    return record
+                except _STALE_CONNECTION:
+                    if attempt == _READ_ATTEMPTS:
+                        raise
         async with self.engine.connect() as conn:
             result = await conn.execute(query.statement, dict(params))
             row: Mapping[str, Any] | None = result.mappings().first()
@@ -217,14 +237,39 @@ class Database:
     ) -> Sequence[Mapping[str, Any]]:
         """Run a compiled read outside any request transaction; every row."""
         if self._pg_pool is not None:
-            records: Sequence[Mapping[str, Any]] = await self._pg_pool.fetch(
-                query.postgres()[0], *query.arguments(params)
-            )
-            return records
+            sql, args = query.postgres()[0], query.arguments(params)
+            for attempt in range(1, _READ_ATTEMPTS + 1):
+                try:
+                    records: Sequence[Mapping[str, Any]] = await self._pg_pool.fetch(sql, *args)
+                    return records
+                except _STALE_CONNECTION:
+                    if attempt == _READ_ATTEMPTS:
+                        raise
         async with self.engine.connect() as conn:
             result = await conn.execute(query.statement, dict(params))
             rows: Sequence[Mapping[str, Any]] = result.mappings().all()
             return rows
+
+
+def _private_sqlite_files(database: Path, data_dir: Path) -> None:
+    """The database, its WAL and shared-memory files are the owner's alone (0600), in an
+    owner-only data directory (0700). SQLite gives the WAL the database file's mode, so the
+    file is created 0600 before SQLite opens it."""
+    folder = database.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # a directory someone else owns keeps its mode
+        if folder.resolve() == data_dir.resolve():
+            os.chmod(folder, 0o700)
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in (
+        database,
+        database.with_name(database.name + "-wal"),
+        database.with_name(database.name + "-shm"),
+    ):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
 
 
 async def _init_asyncpg_connection(conn: asyncpg.Connection) -> None:

@@ -17,6 +17,8 @@ _PG_UNAVAILABLE = (
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.ConnectionFailureError,
     asyncpg.exceptions.InterfaceError,
+    # A connection left unusable by the server going away (see `app.core.db`).
+    asyncpg.exceptions.InternalClientError,
 )
 
 

@@ -31,7 +31,7 @@ from app.schemas.candidates import (
     CandidateView,
 )
 from app.schemas.common import SingleLine
-from app.services.pipeline import candidates
+from app.services.pipeline import candidate_queries, candidates
 
 router = api_router("/candidates", "Candidates")
 
@@ -103,7 +103,7 @@ async def candidates_list(
     search by name only.
     """
     runtime = runtime_of(request)
-    result = await candidates.list_candidates(
+    result = await candidate_queries.list_candidates(
         runtime.db,
         runtime.cursors,
         runtime.read_audit,
@@ -114,7 +114,7 @@ async def candidates_list(
         source=source,
         updated_since=updated_since,
     )
-    return page_response(request, candidates.view_schema(principal), result)
+    return page_response(request, candidate_queries.view_schema(principal), result)
 
 
 @router.get(
@@ -130,8 +130,10 @@ async def candidates_get(
     Interviewers get `CandidateSummary` (`view: summary`), everyone else `CandidateRead`
     (`view: full`)."""
     runtime = runtime_of(request)
-    values = await candidates.get_candidate(runtime.db, runtime.read_audit, principal, candidate_id)
-    return row_response(candidates.view_schema(principal), values)
+    values = await candidate_queries.get_candidate(
+        runtime.db, runtime.read_audit, principal, candidate_id
+    )
+    return row_response(candidate_queries.view_schema(principal), values)
 
 
 @router.patch(

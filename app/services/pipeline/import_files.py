@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -100,33 +99,60 @@ def _is_text(values: Iterator[Any]) -> bool:
     return True
 
 
+# A CSV field may be this long (the csv module's own default limit, stated here).
+MAX_CSV_FIELD = 128 * 1024
+
+
 def read_rows(path: Path, file_format: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, raw row) for every data row; a bad line yields an `_error` row."""
+    """(line number, raw row) for every data row; a bad line yields an `_error` row, and
+    reading goes on with the next line."""
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         if file_format == "csv":
-            reader = csv.DictReader(text)
-            for row in reader:
-                if not _is_text(iter((*row, *row.values()))):
-                    yield reader.line_num, {"_error": NOT_TEXT}
-                    continue
-                yield reader.line_num, {k.strip(): v for k, v in row.items() if k}
+            yield from _csv_rows(text)
         else:
-            for number, line in enumerate(text, start=1):
-                if not line.strip():
-                    continue
-                if not _is_text(iter((line,))):
-                    yield number, {"_error": NOT_TEXT}
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield number, {"_error": f"not valid JSON: {exc.msg}"}
-                    continue
-                if not isinstance(value, dict):
-                    yield number, {"_error": "each line must be a JSON object"}
-                    continue
-                yield number, value
+            yield from _json_lines(text)
+
+
+def _csv_rows(text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
+    csv.field_size_limit(MAX_CSV_FIELD)
+    reader = csv.DictReader(text)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The csv module stops at the line without counting it; the next call goes on
+            # after it.
+            problem = "a field is longer than 128 KiB" if "field limit" in str(exc) else None
+            yield reader.line_num + 1, {"_error": problem or "not a valid CSV line"}
+            continue
+        if not _is_text(iter((*row, *row.values()))):
+            yield reader.line_num, {"_error": NOT_TEXT}
+            continue
+        yield reader.line_num, {k.strip(): v for k, v in row.items() if k}
+
+
+def _json_lines(text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in enumerate(text, start=1):
+        if not line.strip():
+            continue
+        if not _is_text(iter((line,))):
+            yield number, {"_error": NOT_TEXT}
+            continue
+        try:
+            # orjson bounds nesting (1,024 levels) and refuses numbers it cannot represent
+            # with a JSONDecodeError, where the json module raised RecursionError or
+            # ValueError for a 5,000-digit integer.
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield number, {"_error": f"not valid JSON: {exc.msg}"}
+            continue
+        if not isinstance(value, dict):
+            yield number, {"_error": "each line must be a JSON object"}
+            continue
+        yield number, value
 
 
 def _fields(raw: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:

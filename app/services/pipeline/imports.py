@@ -12,6 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
@@ -20,7 +21,6 @@ from app.core.db import Database
 from app.core.errors import NotFound
 from app.core.ids import new_id
 from app.core.principal import Principal
-from app.core.redaction import describe_exception
 from app.models.base import table_of
 from app.models.candidates import (
     Application,
@@ -34,7 +34,7 @@ from app.platform.jobs import enqueue
 from app.platform.storage import Storage, storage_for
 from app.services.pipeline import applications as application_service
 from app.services.pipeline.import_batches import Batch, report_error
-from app.services.pipeline.import_files import check_mapping, parse_row, read_rows
+from app.services.pipeline.import_files import Row, check_mapping, parse_row, read_rows
 
 log = logging.getLogger(__name__)
 
@@ -115,16 +115,25 @@ async def run_import(db: Database, import_id: uuid.UUID) -> None:
         actor_var.reset(acting)
 
 
+FAILURE_TEXT = (
+    "The import stopped before the end of the file; the rows reported so far were imported. "
+    "Upload the file again (rows already imported are left unchanged), or quote this "
+    "import's id."
+)
+
+
 async def _run_and_report(db: Database, import_id: uuid.UUID, snapshot: dict[str, Any]) -> None:
     try:
         total = await _process(db, import_id, snapshot)
-    except Exception as exc:  # an unreadable file, a database gone: the import failed
+    except Exception:  # an unreadable file, a database gone: the import failed
         log.warning("import failed", extra={"import_id": str(import_id)}, exc_info=True)
         async with db.unit_of_work(write=True) as session:
             job = await session.get(ImportJob, import_id, with_for_update=True)
             if job is not None:
                 job.status, job.finished_at = ImportStatus.FAILED, utcnow()
-                job.failure = describe_exception(exc)[:2000]
+                # For people, not programmers: the log has the error (without its values).
+                job.failure = FAILURE_TEXT
+        await _discard_upload(db, snapshot["key"])
         return
     async with db.unit_of_work(write=True) as session:
         job = await session.get(ImportJob, import_id, with_for_update=True)
@@ -143,6 +152,29 @@ async def _run_and_report(db: Database, import_id: uuid.UUID, snapshot: dict[str
                 "errors": job.error_count,
             },
         )
+    await _discard_upload(db, snapshot["key"])
+
+
+def _parsed(line: int, raw: dict[str, Any], mapping: dict[str, str]) -> Row | list[dict[str, str]]:
+    """The row parsed, or its problems; a row that breaks the parser itself is a problem of
+    that row alone (logged by kind), never the end of the import."""
+    try:
+        return parse_row(raw, mapping)
+    except Exception as exc:
+        log.warning("import row unreadable", extra={"line": line, "error": type(exc).__name__})
+        return [{"field": "row", "message": "this line cannot be read"}]
+
+
+async def _discard_upload(db: Database, key: str) -> None:
+    """Delete the uploaded file once its import has ended: the report keeps what the user
+    needs, and a file of personal data is not kept longer than it is used."""
+    try:
+        if Path(key).is_absolute():  # uploads stored before the storage backends
+            await anyio.Path(key).unlink(missing_ok=True)
+        else:
+            await storage_for(db.settings).delete(key)
+    except Exception:  # the import's result stands; a leftover file is only logged
+        log.warning("could not delete an import's upload", exc_info=True)
 
 
 async def _process(db: Database, import_id: uuid.UUID, snapshot: dict[str, Any]) -> int:
@@ -175,7 +207,7 @@ async def _process_file(
                 elif total > MAX_ROWS:
                     report_error(job, line, [{"field": "row", "message": f"over {MAX_ROWS} rows"}])
                 else:
-                    parsed = parse_row(raw, snapshot["map"])
+                    parsed = _parsed(line, raw, snapshot["map"])
                     if isinstance(parsed, list):
                         report_error(job, line, parsed)
                     else:
