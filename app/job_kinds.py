@@ -11,6 +11,7 @@ from app.platform import maintenance
 from app.platform.jobs import register_job
 from app.services.events import deliveries, relay
 from app.services.interviews import reminders
+from app.services.notifications import delivery as notifications
 from app.services.pipeline import hm_reviews, imports
 from app.services.plans import training
 from app.services.transcripts import recordings
@@ -21,6 +22,12 @@ def register_job_kinds() -> None:
     register_job(relay.RELAY_JOB, relay.relay_job, every=timedelta(seconds=1))
     register_job(
         deliveries.DELIVER_JOB, deliveries.deliver_job, manages_transactions=True, max_attempts=3
+    )
+    register_job(
+        notifications.NOTIFY_JOB,
+        notifications.notify_job,
+        every=timedelta(seconds=30),
+        manages_transactions=True,
     )
     register_job("maintenance.purge", maintenance.purge, every=timedelta(minutes=10))
     register_job("training.expire", training.expire_job, every=timedelta(hours=1))

@@ -47,6 +47,7 @@ from app.routers import (
     intakes,
     interviewer_coaching,
     interviews,
+    notifications,
     organisation,
     plans,
     profiles,
@@ -184,6 +185,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         audit.router,
         events.router,
         webhooks.router,
+        notifications.router,
+        notifications.preferences_router,
     ):
         application.include_router(router)
     application.include_router(health.router)

@@ -53,7 +53,7 @@ async def _checked_url(url: str, settings: Settings) -> str:
         await targets.check_target(url, settings)
     except targets.TargetRefused as exc:
         raise ValidationFailed(
-            f"The webhook URL {exc}.",
+            f"The webhook URL is refused: {exc}.",
             errors=[FieldProblem("body.url", str(exc), "url_refused")],
         ) from None
     return url
