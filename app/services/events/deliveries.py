@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.clock import utcnow
 from app.core.db import Database
@@ -166,14 +167,16 @@ async def record_outcome(
             now,
             None,
         )
-        subscription.failing_since = None
+        if subscription.failing_since is not None:
+            await _set(session, subscription, failing_since=None)
         return
     if outcome.status == 410:
-        _disable(session, subscription, "gone")
+        await _disable(session, subscription, "gone")
     elif subscription.is_active:
-        subscription.failing_since = subscription.failing_since or now
-        if now - subscription.failing_since >= DISABLE_AFTER:
-            _disable(session, subscription, "failing")
+        if subscription.failing_since is None:
+            await _set(session, subscription, failing_since=now)
+        elif now - subscription.failing_since >= DISABLE_AFTER:
+            await _disable(session, subscription, "failing")
     delay = _retry_delay(delivery.attempts) if subscription.is_active else None
     if delay is None:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
@@ -181,9 +184,21 @@ async def record_outcome(
         queue(session, delivery, delay=delay)
 
 
-def _disable(session: AsyncSession, subscription: WebhookSubscription, reason: str) -> None:
-    subscription.is_active = False
-    subscription.disabled_reason = reason
+async def _set(session: AsyncSession, subscription: WebhookSubscription, **values: Any) -> None:
+    """Delivery bookkeeping on the subscription, without a new version: an owner's PATCH
+    with the ETag they just read must not fail because a delivery ran."""
+    await session.execute(
+        update(WebhookSubscription)
+        .where(_subscription.id == subscription.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    for field, value in values.items():
+        set_committed_value(subscription, field, value)
+
+
+async def _disable(session: AsyncSession, subscription: WebhookSubscription, reason: str) -> None:
+    await _set(session, subscription, is_active=False, disabled_reason=reason)
     if subscription.owner_user_id is not None:
         # Its owner is told (the notifications feature delivers intents).
         session.add(
