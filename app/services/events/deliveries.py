@@ -13,14 +13,16 @@ import random
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.clock import utcnow
-from app.core.db import Database
+from app.core.db import CompiledQuery, Database
+from app.models.base import table_of
 from app.models.identity import ApiClient
 from app.models.interviews import NotificationIntent
 from app.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -44,8 +46,8 @@ RETRY_DELAYS = (
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 DISABLE_AFTER = timedelta(days=3)
 
-_delivery = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
-_subscription = WebhookSubscription.__table__.c  # type: ignore[attr-defined]
+_delivery = table_of(WebhookDelivery).c
+_subscription = table_of(WebhookSubscription).c
 
 
 async def subscriber_scopes(
@@ -117,28 +119,73 @@ def _retry_delay(attempts: int) -> timedelta | None:
     return base * random.uniform(0.9, 1.1)  # jitter, so retries of many do not stampede
 
 
+_TARGET = CompiledQuery(
+    select(
+        _delivery.id,
+        _delivery.event_id,
+        _delivery.body,
+        _delivery.status,
+        _subscription.url,
+        _subscription.is_active,
+        _subscription.secret_encrypted,
+        _subscription.previous_secret_encrypted,
+        _subscription.previous_secret_expires_at,
+    )
+    .join_from(table_of(WebhookDelivery), table_of(WebhookSubscription))
+    .where(_delivery.id == bindparam("delivery_id"))
+)
+
+
 async def deliver_job(db: Database, payload: dict[str, Any]) -> None:
     """Send one attempt of one delivery and record the outcome."""
     delivery_id = uuid.UUID(payload["delivery_id"])
-    async with db.unit_of_work(write=False) as session:
-        delivery = await session.get(WebhookDelivery, delivery_id)
-        subscription = (
-            await session.get(WebhookSubscription, delivery.subscription_id) if delivery else None
-        )
-    if delivery is None or subscription is None or delivery.status != DeliveryStatus.PENDING:
+    row = await db.fetch_one(_TARGET, {"delivery_id": delivery_id})
+    if row is None or row["status"] != DeliveryStatus.PENDING:
         return  # deleted, or already delivered by an earlier run of this job
-    if not subscription.is_active:
+    if not row["is_active"]:
         outcome = sender.Outcome(error="the subscription is disabled")
     else:
         outcome = await sender.send(
-            subscription.url,
-            str(delivery.event_id),
-            delivery.body,
-            signing_secrets(subscription, db.settings),
+            row["url"],
+            str(row["event_id"]),
+            row["body"],
+            signing_secrets(SimpleNamespace(**row), db.settings),
             db.settings,
         )
     async with db.unit_of_work(write=True) as session:
-        await record_outcome(session, delivery_id, outcome)
+        if outcome.delivered:
+            await _delivered(session, delivery_id, outcome)
+        else:
+            await record_outcome(session, delivery_id, outcome)
+
+
+async def _delivered(session: AsyncSession, delivery_id: uuid.UUID, outcome: Any) -> None:
+    """The common case in one statement; the rare bookkeeping only when needed."""
+    now = utcnow()
+    result = await session.execute(
+        update(table_of(WebhookDelivery))
+        .where(_delivery.id == delivery_id, _delivery.status == DeliveryStatus.PENDING)
+        .values(
+            status=DeliveryStatus.DELIVERED,
+            attempts=_delivery.attempts + 1,
+            last_attempt_at=now,
+            delivered_at=now,
+            next_attempt_at=None,
+            response_status=outcome.status,
+            response_ms=outcome.elapsed_ms,
+            response_body=outcome.body,
+            last_error=None,
+            updated_at=now,
+        )
+        .returning(_delivery.subscription_id)
+    )
+    subscription_id = result.scalar_one_or_none()
+    if subscription_id is not None:
+        await session.execute(
+            update(table_of(WebhookSubscription))
+            .where(_subscription.id == subscription_id, _subscription.failing_since.is_not(None))
+            .values(failing_since=None)
+        )
 
 
 async def record_outcome(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -171,7 +172,7 @@ async def rotate_secret(
     return subscription, secret
 
 
-def signing_secrets(subscription: WebhookSubscription, settings: Settings) -> list[str]:
+def signing_secrets(subscription: WebhookSubscription | Any, settings: Settings) -> list[str]:
     """The secrets that sign right now: the current one, and the previous one in its grace."""
     keys = service_secrets(settings)
     found = [signing.decrypt(subscription.secret_encrypted, keys)]
