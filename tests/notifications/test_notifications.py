@@ -103,7 +103,16 @@ async def test_intents_become_an_inbox(client, runtime, actors):
 @pytest.mark.parametrize("kind", sorted(KINDS))
 async def test_every_kind_reads_well(client, runtime, actors, kind):
     me = actors[Role.HIRING_MANAGER]
-    await add_intent(runtime, me.id, kind, url="https://x.example/h", reason="gone")
+    await add_intent(
+        runtime,
+        me.id,
+        kind,
+        url="https://x.example/h",
+        reason="gone",
+        title="Backend engineer",
+        due_date="2026-12-01",
+        revision="2",
+    )
     await notify_job(runtime.db, {})
     item = (await client.get("/api/v1/me/notifications", headers=me.headers)).json()["data"][0]
     assert item["title"] == KINDS[kind].title

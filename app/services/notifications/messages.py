@@ -51,6 +51,21 @@ KINDS: dict[str, Kind] = {
         "Your review of this shortlisted candidate was due at {due_at}.",
         "/api/v1/applications/{subject_id}",
     ),
+    "intake.shortlist_due": Kind(
+        "A shortlist is due soon",
+        "The shortlist for {title} is due on {due_date}.",
+        "/api/v1/intakes/{subject_id}",
+    ),
+    "intake.shortlist_overdue": Kind(
+        "A shortlist is overdue",
+        "The shortlist for {title} was due on {due_date}.",
+        "/api/v1/intakes/{subject_id}",
+    ),
+    "intake.sign_off_waiting": Kind(
+        "An intake is waiting for your sign-off",
+        "Revision {revision} of {title} has waited for your sign-off for more than 2 days.",
+        "/api/v1/intakes/{subject_id}",
+    ),
     "webhook.disabled": Kind(
         "A webhook subscription was disabled",
         "Deliveries to {url} were stopped ({reason}). Fix the receiver, then enable it again.",
