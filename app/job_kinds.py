@@ -12,6 +12,8 @@ from app.platform.jobs import register_job
 from app.services.events import deliveries, relay
 from app.services.interviews import reminders
 from app.services.market import imports as market_imports
+from app.services.notifications import deadlines
+from app.services.notifications import delivery as notifications
 from app.services.pipeline import hm_reviews, imports
 from app.services.plans import training
 from app.services.transcripts import recordings
@@ -23,6 +25,13 @@ def register_job_kinds() -> None:
     register_job(
         deliveries.DELIVER_JOB, deliveries.deliver_job, manages_transactions=True, max_attempts=3
     )
+    register_job(
+        notifications.NOTIFY_JOB,
+        notifications.notify_job,
+        every=timedelta(seconds=30),
+        manages_transactions=True,
+    )
+    register_job(deadlines.DEADLINES_JOB, deadlines.deadlines_job, every=timedelta(hours=1))
     register_job("maintenance.purge", maintenance.purge, every=timedelta(minutes=10))
     register_job("training.expire", training.expire_job, every=timedelta(hours=1))
     register_job(

@@ -50,6 +50,7 @@ from app.routers import (
     interviewer_coaching,
     interviews,
     market,
+    notifications,
     organisation,
     plans,
     profiles,
@@ -176,6 +177,8 @@ API_ROUTERS = (
     audit.router,
     events.router,
     webhooks.router,
+    notifications.router,
+    notifications.preferences_router,
     market.router,
     market.intakes_router,
 )

@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: list[str] = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=15)
 
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str = "Tandem <tandem@localhost>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     training_valid_days: int = Field(default=365, ge=1)
 

@@ -13,13 +13,16 @@ import random
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.clock import utcnow
-from app.core.db import Database
+from app.core.db import CompiledQuery, Database
+from app.models.base import table_of
 from app.models.identity import ApiClient
 from app.models.interviews import NotificationIntent
 from app.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -43,8 +46,8 @@ RETRY_DELAYS = (
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 DISABLE_AFTER = timedelta(days=3)
 
-_delivery = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
-_subscription = WebhookSubscription.__table__.c  # type: ignore[attr-defined]
+_delivery = table_of(WebhookDelivery).c
+_subscription = table_of(WebhookSubscription).c
 
 
 async def subscriber_scopes(
@@ -116,28 +119,73 @@ def _retry_delay(attempts: int) -> timedelta | None:
     return base * random.uniform(0.9, 1.1)  # jitter, so retries of many do not stampede
 
 
+_TARGET = CompiledQuery(
+    select(
+        _delivery.id,
+        _delivery.event_id,
+        _delivery.body,
+        _delivery.status,
+        _subscription.url,
+        _subscription.is_active,
+        _subscription.secret_encrypted,
+        _subscription.previous_secret_encrypted,
+        _subscription.previous_secret_expires_at,
+    )
+    .join_from(table_of(WebhookDelivery), table_of(WebhookSubscription))
+    .where(_delivery.id == bindparam("delivery_id"))
+)
+
+
 async def deliver_job(db: Database, payload: dict[str, Any]) -> None:
     """Send one attempt of one delivery and record the outcome."""
     delivery_id = uuid.UUID(payload["delivery_id"])
-    async with db.unit_of_work(write=False) as session:
-        delivery = await session.get(WebhookDelivery, delivery_id)
-        subscription = (
-            await session.get(WebhookSubscription, delivery.subscription_id) if delivery else None
-        )
-    if delivery is None or subscription is None or delivery.status != DeliveryStatus.PENDING:
+    row = await db.fetch_one(_TARGET, {"delivery_id": delivery_id})
+    if row is None or row["status"] != DeliveryStatus.PENDING:
         return  # deleted, or already delivered by an earlier run of this job
-    if not subscription.is_active:
+    if not row["is_active"]:
         outcome = sender.Outcome(error="the subscription is disabled")
     else:
         outcome = await sender.send(
-            subscription.url,
-            str(delivery.event_id),
-            delivery.body,
-            signing_secrets(subscription, db.settings),
+            row["url"],
+            str(row["event_id"]),
+            row["body"],
+            signing_secrets(SimpleNamespace(**row), db.settings),
             db.settings,
         )
     async with db.unit_of_work(write=True) as session:
-        await record_outcome(session, delivery_id, outcome)
+        if outcome.delivered:
+            await _delivered(session, delivery_id, outcome)
+        else:
+            await record_outcome(session, delivery_id, outcome)
+
+
+async def _delivered(session: AsyncSession, delivery_id: uuid.UUID, outcome: Any) -> None:
+    """The common case in one statement; the rare bookkeeping only when needed."""
+    now = utcnow()
+    result = await session.execute(
+        update(table_of(WebhookDelivery))
+        .where(_delivery.id == delivery_id, _delivery.status == DeliveryStatus.PENDING)
+        .values(
+            status=DeliveryStatus.DELIVERED,
+            attempts=_delivery.attempts + 1,
+            last_attempt_at=now,
+            delivered_at=now,
+            next_attempt_at=None,
+            response_status=outcome.status,
+            response_ms=outcome.elapsed_ms,
+            response_body=outcome.body,
+            last_error=None,
+            updated_at=now,
+        )
+        .returning(_delivery.subscription_id)
+    )
+    subscription_id = result.scalar_one_or_none()
+    if subscription_id is not None:
+        await session.execute(
+            update(table_of(WebhookSubscription))
+            .where(_subscription.id == subscription_id, _subscription.failing_since.is_not(None))
+            .values(failing_since=None)
+        )
 
 
 async def record_outcome(
@@ -166,14 +214,16 @@ async def record_outcome(
             now,
             None,
         )
-        subscription.failing_since = None
+        if subscription.failing_since is not None:
+            await _set(session, subscription, failing_since=None)
         return
     if outcome.status == 410:
-        _disable(session, subscription, "gone")
+        await _disable(session, subscription, "gone")
     elif subscription.is_active:
-        subscription.failing_since = subscription.failing_since or now
-        if now - subscription.failing_since >= DISABLE_AFTER:
-            _disable(session, subscription, "failing")
+        if subscription.failing_since is None:
+            await _set(session, subscription, failing_since=now)
+        elif now - subscription.failing_since >= DISABLE_AFTER:
+            await _disable(session, subscription, "failing")
     delay = _retry_delay(delivery.attempts) if subscription.is_active else None
     if delay is None:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
@@ -181,9 +231,21 @@ async def record_outcome(
         queue(session, delivery, delay=delay)
 
 
-def _disable(session: AsyncSession, subscription: WebhookSubscription, reason: str) -> None:
-    subscription.is_active = False
-    subscription.disabled_reason = reason
+async def _set(session: AsyncSession, subscription: WebhookSubscription, **values: Any) -> None:
+    """Delivery bookkeeping on the subscription, without a new version: an owner's PATCH
+    with the ETag they just read must not fail because a delivery ran."""
+    await session.execute(
+        update(WebhookSubscription)
+        .where(_subscription.id == subscription.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    for field, value in values.items():
+        set_committed_value(subscription, field, value)
+
+
+async def _disable(session: AsyncSession, subscription: WebhookSubscription, reason: str) -> None:
+    await _set(session, subscription, is_active=False, disabled_reason=reason)
     if subscription.owner_user_id is not None:
         # Its owner is told (the notifications feature delivers intents).
         session.add(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,7 +54,7 @@ async def _checked_url(url: str, settings: Settings) -> str:
         await targets.check_target(url, settings)
     except targets.TargetRefused as exc:
         raise ValidationFailed(
-            f"The webhook URL {exc}.",
+            f"The webhook URL is refused: {exc}.",
             errors=[FieldProblem("body.url", str(exc), "url_refused")],
         ) from None
     return url
@@ -171,7 +172,7 @@ async def rotate_secret(
     return subscription, secret
 
 
-def signing_secrets(subscription: WebhookSubscription, settings: Settings) -> list[str]:
+def signing_secrets(subscription: WebhookSubscription | Any, settings: Settings) -> list[str]:
     """The secrets that sign right now: the current one, and the previous one in its grace."""
     keys = service_secrets(settings)
     found = [signing.decrypt(subscription.secret_encrypted, keys)]

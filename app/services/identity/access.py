@@ -42,6 +42,8 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("users", "deactivate"): Permission(ADMIN, "users:write"),
     ("me", "get"): Permission(EVERYONE, SCOPE_ON_BEHALF_OF, requires_user=True),
     ("me", "change_password"): Permission(EVERYONE, None, requires_user=True),
+    ("notifications", "read"): Permission(EVERYONE, SCOPE_ON_BEHALF_OF, requires_user=True),
+    ("notifications", "update"): Permission(EVERYONE, SCOPE_ON_BEHALF_OF, requires_user=True),
     ("api_clients", "list"): Permission(ADMIN, None),
     ("api_clients", "get"): Permission(ADMIN, None),
     ("api_clients", "create"): Permission(ADMIN, None),
