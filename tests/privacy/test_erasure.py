@@ -94,6 +94,11 @@ async def test_erasure_reaches_every_copy(client, make_user, runtime: Runtime) -
         "intake_comments.body",
         "applications.reason_note",
         "imports.file_name",
+        "events.payload",
+        "webhook_deliveries.body",
+        "webhook_deliveries.response_body",
+        "notifications.title",
+        "notifications.body",
     ):
         assert place in before_places, "\n".join(before_places)
     assert any(p.startswith("file imports/") for p in before_places), before_places
@@ -183,6 +188,19 @@ async def test_an_api_key_needs_privacy_manage(client, make_user, make_api_key) 
     assert {"table": "candidates", "action": "anonymise", "rows": 1} in dry.json()["changes"]
     assert (await client.post(url, headers=manager.headers())).status_code == 200
     assert (await client.post(url, headers=manager.headers())).status_code == 409
+    # Erasure is final: the anonymous record takes no personal data again.
+    record = f"/api/v1/candidates/{created.json()['id']}"
+    current = await act(client, recruiter, "GET", record)
+    assert current.json()["full_name"] == "Erased candidate"
+    refilled = await act(
+        client,
+        recruiter,
+        "PATCH",
+        record,
+        json={"email": "mary@example.org"},
+        headers={"If-Match": current.headers["etag"]},
+    )
+    assert refilled.status_code == 409, refilled.text
 
 
 async def test_unknown_and_malformed_ids_are_4xx(client, make_user) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ import httpx
 from sqlalchemy import LargeBinary, select
 
 from app.models import metadata
+from app.models.notifications import Notification
+from app.models.platform import Event
+from app.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from app.platform.runtime import Runtime
 from app.worker import Worker
 from tests.support.harness import Actor, MakeUser
@@ -95,6 +99,7 @@ async def spread_candidate(
     )
     assert rejected.status_code == 200, rejected.text
     await _import(client, runtime, s.recruiter)
+    await _copies_elsewhere(runtime, s.manager, s.candidate_id)
     return Spread(
         held, admin, s.candidate_id, s.application_id, [CANDIDATE_NAME.lower(), EMAIL, PHONE]
     )
@@ -161,6 +166,48 @@ async def _import(client: httpx.AsyncClient, runtime: Runtime, actor: Actor) -> 
     )
     assert started.status_code == 202, started.text
     await Worker(runtime).run_until_idle()
+
+
+async def _copies_elsewhere(runtime: Runtime, recipient: Actor, candidate_id: str) -> None:
+    """Copies no current route writes with a name in them, but which older payload versions,
+    other integrations or receivers' answers can leave: an event payload, a webhook delivery
+    (body and the receiver's answer) and a notification."""
+    payload = {"id": candidate_id, "full_name": CANDIDATE_NAME, "email": EMAIL, "phone": PHONE}
+    async with runtime.db.unit_of_work(write=True) as session:
+        event = Event(
+            type="candidate.updated",
+            subject_type="candidate",
+            subject_id=candidate_id,
+            payload=payload,
+        )
+        subscription = WebhookSubscription(
+            url="https://ats.example.com/hooks/tandem",
+            event_types=["candidate.*"],
+            secret_encrypted="not-used-here",
+        )
+        session.add_all([event, subscription])
+        await session.flush()
+        session.add(
+            WebhookDelivery(
+                subscription_id=subscription.id,
+                event_id=event.id,
+                event_type=event.type,
+                body={"id": str(event.id), "type": event.type, "data": payload},
+                status=DeliveryStatus.DELIVERED,
+                response_status=200,
+                response_body=f"thanks, updated {CANDIDATE_NAME} <{EMAIL}>",
+            )
+        )
+        session.add(
+            Notification(
+                user_id=recipient.id,
+                kind="candidate_mentioned",
+                title=f"{CANDIDATE_NAME} was mentioned",
+                body=f"Call {CANDIDATE_NAME} on {PHONE}.",
+                subject_type="candidate",
+                subject_id=uuid.UUID(candidate_id),
+            )
+        )
 
 
 def _text(value: Any) -> str:
