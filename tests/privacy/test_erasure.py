@@ -209,3 +209,26 @@ async def test_unknown_and_malformed_ids_are_4xx(client, make_user) -> None:
     assert missing.status_code == 404
     bad = await act(client, admin, "POST", _erasure("not-a-uuid"), params={"dry_run": "maybe"})
     assert bad.status_code in (400, 422)
+
+
+async def test_a_namesake_keeps_their_record(client, make_user) -> None:
+    admin, recruiter = await make_user(Role.ADMIN), await make_user(Role.RECRUITER)
+    people = []
+    for email in ("ada.one@example.org", "ada.two@example.org"):
+        created = await act(
+            client,
+            recruiter,
+            "POST",
+            "/api/v1/candidates",
+            json={"full_name": "Ada Lovelace", "email": email, "other_emails": []},
+        )
+        assert created.status_code == 201, created.text
+        people.append(created.json()["id"])
+    erased = await act(client, admin, "POST", _erasure(people[0]))
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["changes"] == [{"table": "candidates", "action": "anonymise", "rows": 1}]
+    namesake = await act(client, admin, "GET", f"/api/v1/candidates/{people[1]}")
+    assert (namesake.json()["full_name"], namesake.json()["email"]) == (
+        "Ada Lovelace",
+        "ada.two@example.org",
+    )

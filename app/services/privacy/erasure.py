@@ -94,18 +94,12 @@ async def erase_candidate(
 
 
 async def _plan(session: AsyncSession, storage: Storage, secret: str, candidate: Any) -> Plan:
-    needles = Needles(
-        [
-            candidate["full_name"],
-            candidate["email"],
-            candidate["phone"],
-            *list(candidate["other_emails"] or []),
-        ]
-    )
+    contact = [candidate["email"], candidate["phone"], *(candidate["other_emails"] or [])]
+    needles = Needles([candidate["full_name"], *contact])
     plan = Plan()
     hashed = email_hash(secret, candidate["email"]) if candidate["email"] else None
     plan_candidate(plan, candidate, hashed)
     await plan_related(session, plan, candidate["id"])
     await plan_import_files(session, storage, plan, needles)
-    await sweep(session, needles, plan)
+    await sweep(session, needles, Needles(contact), plan)
     return plan

@@ -15,6 +15,9 @@ from app.services.privacy.plan import Needles, Plan, primary_key
 # The audit log is append-only and holds ids only (no personal data by rule, checked by the
 # erasure test's scan of every table); nothing may rewrite it.
 UNTOUCHABLE = frozenset({"audit_events"})
+# Records of other people: a namesake's name must survive, so only the person's e-mails and
+# phone (which are theirs, wherever they are) are swept there, never the name.
+PERSON_RECORDS = frozenset({"candidates", "users"})
 
 
 def searchable_columns(table: Table) -> tuple[list[Any], list[Any]]:
@@ -33,18 +36,20 @@ def searchable_columns(table: Table) -> tuple[list[Any], list[Any]]:
     return text, binary
 
 
-async def sweep(session: AsyncSession, needles: Needles, plan: Plan) -> None:
-    """Plan the replacement of the needles in every row of every table that holds one."""
-    if not needles:
-        return
+async def sweep(session: AsyncSession, needles: Needles, contacts: Needles, plan: Plan) -> None:
+    """Plan the replacement of the needles (in records of people: the contacts) in every row
+    of every table that holds one."""
     for table in metadata.sorted_tables:
         if table.name in UNTOUCHABLE:
             continue
+        wanted = contacts if table.name in PERSON_RECORDS else needles
+        if not wanted:
+            continue
         text_columns, binary_columns = searchable_columns(table)
         if text_columns:
-            await _sweep_text(session, table, text_columns, needles, plan)
+            await _sweep_text(session, table, text_columns, wanted, plan)
         if binary_columns:
-            await _sweep_binary(session, table, binary_columns, needles, plan)
+            await _sweep_binary(session, table, binary_columns, wanted, plan)
 
 
 async def _sweep_text(
