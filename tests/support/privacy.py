@@ -220,7 +220,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-async def find_personal_data(runtime: Runtime, needles: list[str]) -> list[str]:
+def stored_files(runtime: Runtime) -> set[str]:
+    """The files under the storage directory now (relative paths)."""
+    root = Path(runtime.settings.resolved_storage_dir)
+    return (
+        {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+        if root.exists()
+        else set()
+    )
+
+
+async def find_personal_data(
+    runtime: Runtime, needles: list[str], *, ignore_files: set[str] = frozenset()
+) -> list[str]:
     """Where any needle still is: `table.column` for every row of every table (from the
     metadata, so a new table is scanned without a change here), every column that is not
     a number, date or id; and storage files by path."""
@@ -237,14 +249,14 @@ async def find_personal_data(runtime: Runtime, needles: list[str]) -> list[str]:
                     ):
                         text = _text(value).lower()
                         found += [f"{table.name}.{column.name}" for n in lowered if n in text]
-    found += _files_holding(Path(runtime.settings.resolved_storage_dir), lowered)
+    found += _files_holding(Path(runtime.settings.resolved_storage_dir), lowered, ignore_files)
     return sorted(set(found))
 
 
-def _files_holding(storage_dir: Path, needles: list[str]) -> list[str]:
+def _files_holding(storage_dir: Path, needles: list[str], ignore: set[str]) -> list[str]:
     found = []
     for path in storage_dir.rglob("*") if storage_dir.exists() else []:
-        if path.is_file():
+        if path.is_file() and str(path.relative_to(storage_dir)) not in ignore:
             content = path.read_bytes().decode("utf-8", errors="replace").lower()
             found += [f"file {path.relative_to(storage_dir)}" for n in needles if n in content]
     return found
