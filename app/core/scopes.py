@@ -21,5 +21,5 @@ SCOPE_FAMILIES = (
 )
 KNOWN_SCOPES = frozenset(
     {f"{family}:{level}" for family in SCOPE_FAMILIES for level in ("read", "write")}
-    | {"audit:read", "webhooks:manage", SCOPE_ON_BEHALF_OF}
+    | {"audit:read", "webhooks:manage", "privacy:manage", SCOPE_ON_BEHALF_OF}
 )

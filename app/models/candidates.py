@@ -68,6 +68,10 @@ class Candidate(Versioned, table=True):
     tags: list[str] = Field(default_factory=list, sa_type=JSONVariant)
     consent: dict[str, Any] | None = Field(default=None, sa_type=JSONVariant)
     external_ids: list[dict[str, str]] = Field(default_factory=list, sa_type=JSONVariant)
+    # Set by erasure (app.services.privacy): when, and a keyed hash (HMAC-SHA256 with the
+    # app secret) of the e-mail, so a re-applying person can be recognised as erased.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    erased_email_hash: str | None = Field(default=None, max_length=64, index=True)
 
 
 @event.listens_for(Candidate, "before_insert")

@@ -21,6 +21,7 @@ from app.deps import (
     runtime_of,
 )
 from app.models.candidates import Candidate
+from app.platform.storage import storage_for
 from app.routers.base import api_router
 from app.schemas.candidates import (
     CandidateCreate,
@@ -31,7 +32,9 @@ from app.schemas.candidates import (
     CandidateView,
 )
 from app.schemas.common import SingleLine
+from app.schemas.privacy import ErasureRead
 from app.services.pipeline import candidate_queries, candidates
+from app.services.privacy import erasure
 
 router = api_router("/candidates", "Candidates")
 
@@ -176,3 +179,39 @@ async def candidates_upsert_by_external_id(
         session, source, external_id, if_match, body
     )
     return candidate_response(candidate, status_code=201 if created else 200)
+
+
+@router.post(
+    "/{candidate_id}/erasure",
+    response_model=ErasureRead,
+    responses=problem_openapi_responses(404, 409),
+)
+async def candidates_erase(
+    request: Request,
+    candidate_id: uuid.UUID,
+    _principal: Annotated[Principal, require("candidates", "erase")],
+    session: SessionDep,
+    dry_run: Annotated[
+        bool, Query(description="List what would change (tables, rows, files); change nothing.")
+    ] = False,
+) -> Response:
+    """Erase a candidate's personal data everywhere Tandem keeps it (final).
+
+    Admins, or API keys with `privacy:manage`. Anonymises the candidate record and deletes or
+    anonymises every copy of their personal data (applications' notes, evaluation notes and
+    summaries, decisions' rationale, briefing links, recordings and their files, transcripts,
+    import files, stored responses, event payloads, webhook deliveries, notifications,
+    comments), keeping the facts insights need (stage history, ratings, decisions). Runs
+    synchronously in one transaction, is audited and emits `candidate.erased`. With
+    `dry_run=true` it answers the same report and changes nothing. 409: already erased, or an
+    import holding the candidate is still running.
+    """
+    runtime = runtime_of(request)
+    result = await erasure.erase_candidate(
+        session,
+        storage_for(runtime.settings),
+        runtime.settings.resolved_secret_key,
+        candidate_id,
+        dry_run=dry_run,
+    )
+    return json_response(ErasureRead.model_validate(result, from_attributes=True))

@@ -111,6 +111,11 @@ class CandidateData(_Data):
     merged: bool | None = Field(None, description="True when a duplicate was merged in.")
 
 
+class CandidateErasedData(_Data):
+    id: uuid.UUID
+    erased_at: datetime = Field(description="When the personal data was erased.")
+
+
 class ApplicationData(_Data):
     id: uuid.UUID
     candidate_id: uuid.UUID

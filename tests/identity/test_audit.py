@@ -96,3 +96,25 @@ async def test_who_may_read_the_audit_trail(client, actors, make_api_key: MakeAp
     response = await client.get(AUDIT, headers=other.headers())
     assert response.status_code == 403
     assert response.json()["required_scope"] == "audit:read"
+
+
+async def test_a_user_update_audits_which_fields_changed_never_their_values(client, admin):
+    created = await client.post(
+        USERS,
+        json={"email": "old.name@example.com", "full_name": "Old Name", "role": "interviewer"},
+        headers=admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    url = f"{USERS}/{created.json()['id']}"
+    updated = await client.patch(
+        url,
+        json={"full_name": "New Name", "role": "recruiter"},
+        headers={**admin.headers, "If-Match": created.headers["etag"]},
+    )
+    assert updated.status_code == 200, updated.text
+    [entry] = await audit_entries(client, admin, action="user.updated")
+    assert entry["details"] == {
+        "fields": ["full_name", "role"],
+        "role": {"from": "interviewer", "to": "recruiter"},
+    }
+    assert "name" not in str(entry["details"]).lower().replace("full_name", "")

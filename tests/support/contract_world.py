@@ -16,6 +16,7 @@ from app.core.roles import Role
 from app.core.security import derived_api_key, new_api_key
 from app.demo.seed import DEMO_USERS, seed_demo
 from app.models.base import table_of
+from app.models.candidates import Candidate
 from app.models.identity import ApiClient, AuthSession, User
 from app.platform.runtime import Runtime
 from app.schemas.webhooks import WebhookCreate
@@ -106,13 +107,19 @@ async def _interview_with_transcript(
 
 
 async def _spare_objects(world: World) -> dict[str, str]:
-    """A user and an API client that only writes may change (deactivate, revoke)."""
+    """A user, an API client and a candidate that only writes may change (deactivate, revoke,
+    erase)."""
     _key, prefix, key_hash = new_api_key()
     spare_user = User(email="spare@example.com", full_name="Sam Spare", role=Role.INTERVIEWER)
     client = ApiClient(name="Spare integration", key_prefix=prefix, key_hash=key_hash, scopes=[])
+    candidate = Candidate(full_name="Sam Spare", email="spare.candidate@example.com")
     async with world.runtime.db.unit_of_work(write=True) as session:
-        session.add_all([spare_user, client])
-    return {"user_id": str(spare_user.id), "api_client_id": str(client.id)}
+        session.add_all([spare_user, client, candidate])
+    return {
+        "user_id": str(spare_user.id),
+        "api_client_id": str(client.id),
+        "candidate_id": str(candidate.id),
+    }
 
 
 async def _interview_ids(client: httpx.AsyncClient, world: World) -> dict[str, str]:

@@ -83,8 +83,21 @@ async def empty_all_tables(runtime: Runtime) -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in MARKET_TABLES]
     async with runtime.db.engine.begin() as conn:
         if runtime.db.is_sqlite:
+            # The audit log refuses DELETE (triggers); tests lift that for the reset only.
+            triggers = (
+                await conn.execute(
+                    text(
+                        "SELECT name, sql FROM sqlite_master"
+                        " WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+                    )
+                )
+            ).all()
+            for name, _sql in triggers:
+                await conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 await conn.execute(text(f'DELETE FROM "{table}"'))
+            for _name, sql in triggers:
+                await conn.execute(text(sql))
         else:
             await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
         for statement in _RESET_MARKET_DATA:

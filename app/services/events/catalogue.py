@@ -60,6 +60,11 @@ _TYPES = [
     EventType("intake.comment_added", d.IntakeCommentData, "A comment was added to an intake."),
     EventType("candidate.created", d.CandidateData, "A candidate was created."),
     EventType("candidate.updated", d.CandidateData, "A candidate changed or was merged into."),
+    EventType(
+        "candidate.erased",
+        d.CandidateErasedData,
+        "A candidate's personal data was erased; integrations should erase their copies.",
+    ),
     EventType("application.created", d.ApplicationData, "A candidate entered a pipeline."),
     EventType("application.stage_changed", d.ApplicationMovedData, "An application changed stage."),
     EventType("application.rejected", d.ApplicationMovedData, "An application was rejected."),

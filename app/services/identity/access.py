@@ -85,6 +85,7 @@ PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("candidates", "read"): Permission(EVERYONE, "candidates:read"),
     ("candidates", "create"): Permission(STAFF, "candidates:write"),
     ("candidates", "update"): Permission(STAFF, "candidates:write"),
+    ("candidates", "erase"): Permission(ADMIN, "privacy:manage"),
     ("applications", "read"): Permission(EVERYONE, "applications:read"),
     ("applications", "create"): Permission(STAFF, "applications:write"),
     ("applications", "move"): Permission(STAFF, "applications:write"),

@@ -186,8 +186,13 @@ async def update_user(
         record_event(
             session, "user.updated", ("user", user.id), {**user_payload(user), "changes": changed}
         )
+        # Which fields changed, never their values: a name or e-mail is personal data and the
+        # audit log is append-only (it could never be erased from it). A role is not personal.
+        details: dict[str, object] = {"fields": sorted(changed)}
+        if "role" in changed:
+            details["role"] = changed["role"]
         record_audit(
-            session, "user.updated", object_type="user", object_id=user.id, details=changed
+            session, "user.updated", object_type="user", object_id=user.id, details=details
         )
     return user
 

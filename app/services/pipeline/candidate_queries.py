@@ -168,5 +168,9 @@ async def list_candidates(
         source=source,
         updated_since=updated_since,
     )
-    audit.record("candidates.listed", "candidate", "*", count=len(result.rows), q=q, tag=tag)
+    # Whether a name was searched, never the text: a searched name is personal data and the
+    # audit log is append-only.
+    audit.record(
+        "candidates.listed", "candidate", "*", count=len(result.rows), searched=bool(q), tag=tag
+    )
     return PageResult([shape(principal, row) for row in result.rows], result.next_cursor)

@@ -186,6 +186,11 @@ async def update_candidate(
     """A partial update guarded by If-Match."""
     candidate = await _load(session, candidate_id)
     require_match(if_match, candidate.version)
+    if candidate.erased_at is not None:
+        # Erasure is final: the anonymous record keeps statistics, never personal data again.
+        raise Conflict(
+            f"Candidate {candidate_id} was erased; a returning person is a new candidate."
+        )
     await apply_changes(session, candidate, data.model_dump(exclude_unset=True))
     return candidate
 

@@ -1,0 +1,1 @@
+"""Privacy: erasure of a candidate's personal data from every place Tandem keeps it."""
