@@ -253,7 +253,9 @@ async def find_personal_data(
     return sorted(set(found))
 
 
-def _files_holding(storage_dir: Path, needles: list[str], ignore: set[str]) -> list[str]:
+def _files_holding(
+    storage_dir: Path, needles: list[str], ignore: frozenset[str] | set[str]
+) -> list[str]:
     found = []
     for path in storage_dir.rglob("*") if storage_dir.exists() else []:
         if path.is_file() and str(path.relative_to(storage_dir)) not in ignore:
