@@ -11,10 +11,11 @@ def etag_for(version: int) -> str:
 
 
 def parse_if_match(header: str | None) -> list[str] | None:
-    """The entity tags listed in an If-Match header (`None` when absent)."""
+    """The entity tags listed in an If-Match header (`None` when absent, or when it lists none:
+    an empty If-Match states no precondition, so it is answered like a missing one)."""
     if header is None:
         return None
-    return [tag.strip() for tag in header.split(",") if tag.strip()]
+    return [tag.strip() for tag in header.split(",") if tag.strip()] or None
 
 
 def require_match(if_match: list[str] | None, current_version: int) -> None:

@@ -37,11 +37,18 @@ class FieldError(BaseModel):
     message: str = Field(examples=["not a number"])
 
 
+class DatasetFieldError(BaseModel):
+    """What was wrong with one field of an imported row."""
+
+    field: str = Field(examples=["median"], description="The column (or `row` for the row).")
+    message: str = Field(examples=["not a number"])
+
+
 class DatasetRowErrors(BaseModel):
     """A row of an imported file that was left out, and why."""
 
     line: int = Field(examples=[7], description="Line in the file (the header is line 1).")
-    errors: list[FieldError]
+    errors: list[DatasetFieldError]
 
 
 class MarketDatasetRead(DatasetSummary):

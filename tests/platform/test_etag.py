@@ -7,6 +7,7 @@ import re
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from app.models import Event
@@ -46,6 +47,21 @@ async def test_patch_without_if_match_is_428_and_writes_nothing(client, admin, m
     after = await read(client, admin, user.id)
     assert after.json() == before.json()
     assert after.headers["etag"] == before.headers["etag"]
+    assert await event_types(runtime) == []
+
+
+@pytest.mark.parametrize("if_match", ["", " ", ", ,"])
+async def test_an_empty_if_match_is_answered_like_a_missing_one(
+    client, admin, make_user, runtime, if_match
+):
+    user = await make_user(full_name="Original Name")
+    response = await client.patch(
+        f"/api/v1/users/{user.id}",
+        headers={**admin.headers, "If-Match": if_match},
+        json={"full_name": "Sneaky"},
+    )
+    assert response.status_code == 428, response.text
+    assert (await read(client, admin, user.id)).json()["full_name"] == "Original Name"
     assert await event_types(runtime) == []
 
 
