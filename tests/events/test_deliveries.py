@@ -197,7 +197,7 @@ async def test_redeliver_replay_and_ping(hooks, hooks_app, admin):
         assert again.status_code == 202, again.text
         await Worker(hooks_runtime).run_until_idle()
         assert len(rx.requests) == 3
-        assert rx.requests[2].headers["webhook-id"] == rx.requests[0].headers["webhook-id"]
+        assert rx.requests[2].headers["webhook-id"] == log[0]["event_id"]
 
         replayed = await hooks.post(
             f"/api/v1/webhooks/{hook['id']}/replay",
