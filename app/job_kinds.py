@@ -12,7 +12,7 @@ from app.platform.jobs import register_job
 from app.services.events import deliveries, relay
 from app.services.interviews import reminders
 from app.services.market import imports as market_imports
-from app.services.notifications import deadlines
+from app.services.notifications import deadlines, digest
 from app.services.notifications import delivery as notifications
 from app.services.pipeline import hm_reviews, imports
 from app.services.plans import training
@@ -32,6 +32,7 @@ def register_job_kinds() -> None:
         manages_transactions=True,
     )
     register_job(deadlines.DEADLINES_JOB, deadlines.deadlines_job, every=timedelta(hours=1))
+    register_job(digest.DIGEST_JOB, digest.digest_job, every=timedelta(hours=1))
     register_job("maintenance.purge", maintenance.purge, every=timedelta(minutes=10))
     register_job("training.expire", training.expire_job, every=timedelta(hours=1))
     register_job(

@@ -112,6 +112,20 @@ async def test_every_kind_reads_well(client, runtime, actors, kind):
         title="Backend engineer",
         due_date="2026-12-01",
         revision="2",
+        **dict.fromkeys(
+            (
+                "days",
+                "new_candidates",
+                "stage_moves",
+                "pending_reviews",
+                "overdue_reviews",
+                "pending_evaluations",
+                "overdue_evaluations",
+                "days_open",
+                "target_fill_date",
+            ),
+            "1",
+        ),
     )
     await notify_job(runtime.db, {})
     item = (await client.get("/api/v1/me/notifications", headers=me.headers)).json()["data"][0]

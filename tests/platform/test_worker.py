@@ -139,6 +139,7 @@ async def test_failing_job_backs_off_by_its_policy_then_dies(runtime, clock):
     job_id = await enqueue_one(runtime, FAIL, {"n": 7})
     assert (await load_job(runtime, job_id)).max_attempts == 3
     worker = Worker(runtime, name="retry-worker")
+    worker.concurrency = 32  # the periodic jobs due in a cycle never crowd this job out
 
     for attempt in (1, 2):
         await worker.run_once()

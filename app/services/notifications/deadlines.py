@@ -32,7 +32,7 @@ def _not_told(kind: str, since: Any = None) -> Any:
     return ~exists().where(told)
 
 
-def _tell(
+def tell(
     session: AsyncSession, kind: str, recipients: list[uuid.UUID], intake: Any, **extra: Any
 ) -> None:
     payload = {"intake_id": str(intake.id), "title": intake.title, **extra}
@@ -64,7 +64,7 @@ async def notify_deadlines(session: AsyncSession) -> dict[str, int]:
     )
     for row in soon:
         due = row.shortlist_due_date.isoformat()
-        _tell(session, "intake.shortlist_due", [row.recruiter_id], row, due_date=due)
+        tell(session, "intake.shortlist_due", [row.recruiter_id], row, due_date=due)
         counts["shortlist_due"] += 1
     late = await session.execute(
         select(*columns, _intake.shortlist_due_date).where(
@@ -76,7 +76,7 @@ async def notify_deadlines(session: AsyncSession) -> dict[str, int]:
     for row in late:
         recipients = [row.recruiter_id, row.hiring_manager_id]
         due = row.shortlist_due_date.isoformat()
-        _tell(session, "intake.shortlist_overdue", recipients, row, due_date=due)
+        tell(session, "intake.shortlist_overdue", recipients, row, due_date=due)
         counts["shortlist_overdue"] += 1
     waiting = await session.execute(
         select(*columns, _intake.revision, _intake.sign_offs, _intake.status_changed_at).where(
@@ -93,7 +93,7 @@ async def notify_deadlines(session: AsyncSession) -> dict[str, int]:
         }
         missing = [user for party, user in who.items() if party.value not in signed]
         if missing:
-            _tell(session, "intake.sign_off_waiting", missing, review, revision=review.revision)
+            tell(session, "intake.sign_off_waiting", missing, review, revision=review.revision)
             counts["sign_off_waiting"] += 1
     await session.flush()
     return counts

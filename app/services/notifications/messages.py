@@ -66,6 +66,14 @@ KINDS: dict[str, Kind] = {
         "Revision {revision} of {title} has waited for your sign-off for more than 2 days.",
         "/api/v1/intakes/{subject_id}",
     ),
+    "intake.digest": Kind(
+        "Pipeline digest: {title}",
+        "The last {days} days: {new_candidates} new candidates, {stage_moves} stage moves. "
+        "Waiting: {pending_reviews} hiring-manager reviews ({overdue_reviews} overdue) and "
+        "{pending_evaluations} scorecards ({overdue_evaluations} overdue). Open for {days_open} "
+        "days; target fill date {target_fill_date}.",
+        "/api/v1/intakes/{subject_id}",
+    ),
     "webhook.disabled": Kind(
         "A webhook subscription was disabled",
         "Deliveries to {url} were stopped ({reason}). Fix the receiver, then enable it again.",
