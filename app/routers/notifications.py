@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
+from app.core.pagination import next_link
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
 from app.core.responses import json_response
@@ -46,7 +47,11 @@ async def me_list_notifications(
         has_more=result.has_more,
         unread_count=unread_count,
     )
-    return json_response(body)
+    headers = {}
+    if result.next_cursor:
+        query = request.query_params.multi_items()
+        headers["Link"] = next_link(request.url.path, query, result.next_cursor)
+    return json_response(body, headers=headers)
 
 
 @router.post("/read-all", response_model=NotificationsRead)

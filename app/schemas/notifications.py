@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,8 @@ class NotificationRead(BaseModel):
 
 class NotificationList(BaseModel):
     """A page of your notifications, oldest first, with how many are unread in all."""
+
+    sends_link: ClassVar[bool] = True  # documents the Link header (OpenAPI)
 
     data: list[NotificationRead]
     next_cursor: str | None

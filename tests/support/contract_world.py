@@ -18,6 +18,7 @@ from app.demo.seed import DEMO_USERS, seed_demo
 from app.models.base import table_of
 from app.models.candidates import Candidate
 from app.models.identity import ApiClient, AuthSession, User
+from app.models.notifications import Notification
 from app.platform.runtime import Runtime
 from app.schemas.webhooks import WebhookCreate
 from app.services.events import recovery, subscriptions
@@ -210,7 +211,8 @@ async def discover(client: httpx.AsyncClient, world: World) -> World:
 
 
 async def _webhook_ids(world: World) -> dict[str, str]:
-    """A subscription (to a local address, allow-listed for it) and one queued delivery."""
+    """A subscription (to a local address, allow-listed for it), one queued delivery, and a
+    notification for the interviewer."""
     settings = world.runtime.settings.model_copy(update={"webhook_allowed_hosts": ["127.0.0.1"]})
     admin = Principal(user_id=world.users["admin"], role=Role.ADMIN)
     body = WebhookCreate.model_validate(
@@ -219,4 +221,17 @@ async def _webhook_ids(world: World) -> dict[str, str]:
     async with world.runtime.db.unit_of_work(write=True) as session:
         subscription, _secret = await subscriptions.create(session, settings, admin, body)
         delivery = await recovery.ping(session, admin, subscription.id)
-    return {"webhook_id": str(subscription.id), "delivery_id": str(delivery.id)}
+        note = Notification(
+            user_id=world.users["interviewer"],
+            kind="evaluation.reminder",
+            title="Your scorecard is due",
+            body="Submit your scorecard for the technical interview.",
+            subject_type="evaluation",
+            subject_id=subscription.id,
+        )
+        session.add(note)
+    return {
+        "webhook_id": str(subscription.id),
+        "delivery_id": str(delivery.id),
+        "notification_id": str(note.id),
+    }
