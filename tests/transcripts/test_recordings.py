@@ -162,7 +162,11 @@ async def test_the_retention_job_deletes_media_when_its_date_passes(
     events = table_of(Event).c
     async with runtime.db.unit_of_work(write=False) as session:
         types = (
-            await session.execute(select(events.type).where(events.subject_id == str(row.id)))
+            await session.execute(
+                select(events.type)
+                .where(events.subject_id == str(row.id))
+                .order_by(events.occurred_at, events.id)
+            )
         ).scalars()
         assert list(types) == ["recording.uploaded", "recording.deleted"]
     assert "recording.deleted" in await audit_actions(runtime, str(row.id))
