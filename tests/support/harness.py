@@ -81,17 +81,25 @@ _RESET_MARKET_DATA = (
 
 async def empty_all_tables(runtime: Runtime) -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in MARKET_TABLES]
+    triggers: list[Any] = []
+    if runtime.db.is_sqlite:
+        # Read the triggers in a transaction of their own: a SQLite transaction that reads
+        # before it writes cannot wait for another writer (it fails at once as "locked"),
+        # while one whose first statement writes waits for its turn.
+        async with runtime.db.engine.connect() as conn:
+            triggers = list(
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT name, sql FROM sqlite_master"
+                            " WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+                        )
+                    )
+                ).all()
+            )
     async with runtime.db.engine.begin() as conn:
         if runtime.db.is_sqlite:
             # The audit log refuses DELETE (triggers); tests lift that for the reset only.
-            triggers = (
-                await conn.execute(
-                    text(
-                        "SELECT name, sql FROM sqlite_master"
-                        " WHERE type = 'trigger' AND tbl_name = 'audit_events'"
-                    )
-                )
-            ).all()
             for name, _sql in triggers:
                 await conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
