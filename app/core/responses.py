@@ -72,6 +72,16 @@ def row_response(schema: type[M], row: Mapping[str, Any]) -> Response:
     return Response(body, media_type=JSON, headers={"ETag": etag_for(int(row["version"]))})
 
 
+def link_headers(
+    request: Request, next_cursor: str | None, param: str = "cursor"
+) -> dict[str, str]:
+    """`Link: rel="next"` to this request with the cursor in `param`, when there is a next page."""
+    if not next_cursor:
+        return {}
+    query = request.query_params.multi_items()
+    return {"Link": next_link(request.url.path, query, next_cursor, param)}
+
+
 def page_response(request: Request, schema: type[M], result: PageResult) -> Response:
     """The list envelope `{data, next_cursor, has_more}` plus an RFC 8288 `Link: rel="next"`."""
     body = _dumps(
@@ -81,12 +91,7 @@ def page_response(request: Request, schema: type[M], result: PageResult) -> Resp
             "has_more": result.has_more,
         }
     )
-    headers = {}
-    if result.next_cursor:
-        headers["Link"] = next_link(
-            request.url.path, request.query_params.multi_items(), result.next_cursor
-        )
-    return Response(body, media_type=JSON, headers=headers)
+    return Response(body, media_type=JSON, headers=link_headers(request, result.next_cursor))
 
 
 def models_response(request: Request, schema: type[M], result: PageResult) -> Response:
@@ -97,9 +102,5 @@ def models_response(request: Request, schema: type[M], result: PageResult) -> Re
         next_cursor=result.next_cursor,
         has_more=result.has_more,
     )
-    headers = {}
-    if result.next_cursor:
-        headers["Link"] = next_link(
-            request.url.path, request.query_params.multi_items(), result.next_cursor
-        )
+    headers = link_headers(request, result.next_cursor)
     return Response(page.model_dump_json(), media_type=JSON, headers=headers)

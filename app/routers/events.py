@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, next_link
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.principal import Principal
+from app.core.responses import link_headers
 from app.deps import RuntimeDep, SessionDep, require
 from app.routers.base import api_router
 from app.schemas.events import EventList
@@ -43,8 +44,6 @@ async def events_list(
     body = EventList.model_validate(
         {"data": page.data, "next_cursor": page.next_cursor, "has_more": page.has_more}
     )
-    headers = {}
-    if page.has_more:
-        query = request.query_params.multi_items()
-        headers["Link"] = next_link(request.url.path, query, page.next_cursor, param="after")
+    # The feed's cursor is always set (to poll from); the link only while more pages follow.
+    headers = link_headers(request, page.next_cursor if page.has_more else None, param="after")
     return Response(body.model_dump_json(), media_type="application/json", headers=headers)

@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from app.core.pagination import next_link
 from app.core.principal import Principal
 from app.core.problems import problem_openapi_responses
-from app.core.responses import json_response
+from app.core.responses import json_response, link_headers
 from app.deps import IfMatch, PageDep, SessionDep, require, runtime_of
 from app.routers.base import api_router
 from app.schemas.notifications import (
@@ -47,11 +46,7 @@ async def me_list_notifications(
         has_more=result.has_more,
         unread_count=unread_count,
     )
-    headers = {}
-    if result.next_cursor:
-        query = request.query_params.multi_items()
-        headers["Link"] = next_link(request.url.path, query, result.next_cursor)
-    return json_response(body, headers=headers)
+    return json_response(body, headers=link_headers(request, result.next_cursor))
 
 
 @router.post("/read-all", response_model=NotificationsRead)

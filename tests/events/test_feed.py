@@ -44,6 +44,14 @@ async def test_feed_serves_committed_events_in_order_and_polls_on(client, admin,
     assert [e["subject"]["id"] for e in rest["data"]] == [second]
     assert rest["has_more"] is False
     assert rest["data"][0]["sequence"] > event["sequence"]
+    # `Link: rel="next"` only while more pages follow, with the cursor as `after`.
+    linked = await client.get("/api/v1/events", headers=admin.headers, params={"limit": 1})
+    assert f"after={page['next_cursor']}" in linked.headers["link"]
+    assert 'rel="next"' in linked.headers["link"]
+    last = await client.get(
+        "/api/v1/events", headers=admin.headers, params={"after": page["next_cursor"]}
+    )
+    assert "link" not in last.headers
 
     # The last page's cursor is where to poll from.
     third = await _create_user(client, admin, "three@example.com")
